@@ -1,0 +1,56 @@
+"""Choices of the agents registry (DESIGN.md §5 roles, §7 glossary)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AgentKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("企业 Member firm")
+    FINANCE_COMPANY = "finance_company", _("集群财务公司 Cluster finance company")
+    GOVERNMENT = "government", _("政府机构 Government authority")
+    INSTITUTION = "institution", _("金融机构 Financial institution")
+    INVESTOR = "investor", _("民间投资者 Private investor")
+
+
+class AgentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending approval")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Role(models.TextChoices):
+    ENTERPRISE_OWNER = "enterprise_owner", _("Owner")
+    ENTERPRISE_FINANCE = "enterprise_finance", _("Finance officer")
+    FC_ANALYST = "fc_analyst", _("Analyst")
+    FC_MANAGER = "fc_manager", _("Manager")
+    GOV_SUPERVISOR = "gov_supervisor", _("Supervisor")
+    INST_OFFICER = "inst_officer", _("Loan officer")
+    INST_MANAGER = "inst_manager", _("Manager")
+    INVESTOR = "investor", _("Investor")
+
+
+# Which roles belong to which kind of agent; a membership with another pairing is invalid.
+ROLES_BY_KIND = {
+    AgentKind.ENTERPRISE: (Role.ENTERPRISE_OWNER, Role.ENTERPRISE_FINANCE),
+    AgentKind.FINANCE_COMPANY: (Role.FC_ANALYST, Role.FC_MANAGER),
+    AgentKind.GOVERNMENT: (Role.GOV_SUPERVISOR,),
+    AgentKind.INSTITUTION: (Role.INST_OFFICER, Role.INST_MANAGER),
+    AgentKind.INVESTOR: (Role.INVESTOR,),
+}
+
+# Roles that may invite colleagues into their own agent.
+ADMIN_ROLES = (Role.ENTERPRISE_OWNER, Role.FC_MANAGER, Role.GOV_SUPERVISOR, Role.INST_MANAGER)
+
+# Roles that must have a second factor (TOTP) when PLATFORM_REQUIRE_MFA is on (production).
+MFA_KINDS = (AgentKind.FINANCE_COMPANY, AgentKind.GOVERNMENT, AgentKind.INSTITUTION)
+
+# Kinds that may register themselves publicly (then wait for staff approval).
+SELF_REGISTER_KINDS = (AgentKind.ENTERPRISE, AgentKind.INVESTOR)
+
+
+class InvitationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")

@@ -1,0 +1,197 @@
+"""The registry of the four agents (4A): who takes part and who acts for whom."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ROLES_BY_KIND, SELF_REGISTER_KINDS, AgentKind, AgentStatus, InvitationStatus, Role
+from .industries import validate_industry_code
+from .restrict import NOTHING, RestrictedManager, Viewer, region_prefix
+from .validators import normalise_uscc, validate_uscc
+
+region_code_validator = RegexValidator(
+    r"^\d{6}$", _("An administrative division code (GB/T 2260) has six digits.")
+)
+
+
+class Agent(models.Model):
+    """One participant of the platform: a member firm, the cluster finance company, a
+    government authority, a financial institution or a private investor. The facts that
+    lower layers need (kind, region, credit code, industry, size class) live here; the rest of
+    each kind's register is its profile in the agent app."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=AgentKind.choices, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
+    region_code = models.CharField(_("region code"), max_length=6, validators=[region_code_validator])
+    region = models.CharField(_("region"), max_length=100)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True,
+        help_text=_("18 characters, GB 32100-2015; left empty only for individual investors."),
+    )
+    industry_code = models.CharField(_("industry (GB/T 4754)"), max_length=5, blank=True)
+    size_class = models.CharField(_("size class"), max_length=10, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=AgentStatus.choices, default=AgentStatus.ACTIVE, db_index=True
+    )
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.PROTECT, null=True, blank=True, related_name="agent",
+        help_text=_("The Django group that holds this agent's object permissions."),
+    )
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~Q(credit_code=""), name="agent_credit_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(credit_code="") | Q(kind=AgentKind.INVESTOR), name="agent_credit_code_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.credit_code:
+            self.credit_code = normalise_uscc(self.credit_code)
+            validate_uscc(self.credit_code)
+        if self.industry_code:
+            self.industry_code = self.industry_code.strip().upper()
+            validate_industry_code(self.industry_code)
+        if not self.credit_code and self.kind != AgentKind.INVESTOR:
+            raise ValidationError({"credit_code": _("This kind of agent must have a unified social credit code.")})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AgentStatus.ACTIVE
+
+    # --- visibility -------------------------------------------------------------------------
+    @classmethod
+    def restrict_anonymous_q(cls, action: str) -> Q:
+        if action != "view":
+            return NOTHING
+        # The public register: organisations that take part; private individuals stay private.
+        return Q(status=AgentStatus.ACTIVE) & ~Q(kind=AgentKind.INVESTOR)
+
+    @classmethod
+    def restrict_q(cls, viewer: Viewer, action: str) -> Q:
+        own = Q(pk__in=viewer.agent_ids)
+        if action != "view":
+            # Changing a registry entry: its own managers only (services check the role).
+            return own
+        q = own | cls.restrict_anonymous_q("view")
+        for prefix in viewer.region_prefixes:
+            q |= Q(region_code__startswith=prefix)
+        fc_ids = viewer.ids_of(AgentKind.FINANCE_COMPANY)
+        if fc_ids:
+            members = Agent.objects.filter(cluster_memberships__cluster__finance_company__in=fc_ids)
+            q |= Q(pk__in=members.values("pk"))
+            # registrations waiting for the finance company's decision
+            q |= Q(status=AgentStatus.PENDING, kind__in=SELF_REGISTER_KINDS)
+        return q
+
+
+class Membership(models.Model):
+    """A user acting for an agent, in one role of DESIGN.md §5."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["agent__name", "user__email"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "agent"], name="membership_user_agent_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.agent} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        if self.agent_id and self.role not in ROLES_BY_KIND[self.agent.kind]:
+            raise ValidationError({"role": _("This role does not exist for this kind of agent.")})
+
+    @classmethod
+    def restrict_q(cls, viewer: Viewer, action: str) -> Q:
+        # Colleagues see each other; the government sees who acts for agents in its region.
+        q = Q(agent_id__in=viewer.agent_ids)
+        if action == "view":
+            for prefix in viewer.region_prefixes:
+                q |= Q(agent__region_code__startswith=prefix)
+        return q
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _invitation_expiry():
+    return timezone.now() + timedelta(days=14)
+
+
+class Invitation(models.Model):
+    """An agent's manager invites a colleague by e-mail; the link lets them set a password."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.agent}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == InvitationStatus.OPEN and self.expires_at > timezone.now()
+
+    @classmethod
+    def restrict_q(cls, viewer: Viewer, action: str) -> Q:
+        return Q(agent_id__in=viewer.agent_ids)
+
+
+def government_prefixes_q(viewer: Viewer, field: str) -> Q:
+    """Helper for other models' rules: rows whose ``field`` region falls in the viewer's
+    government jurisdiction."""
+    q = NOTHING
+    for prefix in viewer.region_prefixes:
+        q |= Q(**{f"{field}__startswith": prefix})
+    return q
+
+
+__all__ = ["Agent", "Membership", "Invitation", "government_prefixes_q", "region_prefix"]

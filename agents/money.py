@@ -1,0 +1,78 @@
+"""Money, the one place where amounts are rounded (DESIGN.md §4.3).
+
+Amounts are ``Decimal`` in yuan with two places (fen). Floats are refused outright: a float
+has already lost cents by the time it reaches us.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+# Far above any SME loan or fund: anything larger is a typing error, not a transaction.
+MAX_AMOUNT = Decimal("9999999999.99")
+MONEY_FIELD = {"max_digits": 18, "decimal_places": 2}
+
+_FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９．－＋，"}
+
+
+def quantize(value: Decimal, step: Decimal = FEN) -> Decimal:
+    """Round half-up to ``step`` (a fen unless told otherwise)."""
+    if isinstance(value, float):
+        raise TypeError("money must never be a float")
+    return Decimal(value).quantize(step, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(raw, *, allow_zero: bool = False, allow_negative: bool = False,
+                 maximum: Decimal = MAX_AMOUNT) -> Decimal:
+    """Parse user input (a form field, a CSV cell, an API value) into an exact amount.
+
+    Accepts ``1234.5``, ``1,234.50`` and full-width digits; rejects floats, NaN, infinity,
+    more than two decimals, negatives and zero (unless allowed) and absurd sizes, each with a
+    clear, translated message.
+    """
+    if isinstance(raw, float):
+        raise ValidationError(_("Amounts must be given as exact decimals, not floating point."),
+                              code="float")
+    if isinstance(raw, Decimal):
+        value = raw
+    else:
+        text = str(raw if raw is not None else "").strip().translate(_FULLWIDTH).replace(",", "")
+        text = text.replace("¥", "").replace("￥", "").strip()
+        if not text:
+            raise ValidationError(_("Enter an amount."), code="required")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(_("“%(value)s” is not an amount."), code="invalid",
+                                  params={"value": raw})
+    if not value.is_finite():
+        raise ValidationError(_("“%(value)s” is not an amount."), code="invalid", params={"value": raw})
+    if value != value.quantize(FEN, rounding=ROUND_HALF_UP):
+        raise ValidationError(_("Amounts have at most two decimals (fen)."), code="precision")
+    if value < 0 and not allow_negative:
+        raise ValidationError(_("The amount cannot be negative."), code="negative")
+    if value == 0 and not allow_zero:
+        raise ValidationError(_("The amount must be greater than zero."), code="zero")
+    if abs(value) > maximum:
+        raise ValidationError(_("The amount is too large (at most %(max)s)."), code="too_large",
+                              params={"max": f"{maximum:,}"})
+    return quantize(value)
+
+
+def format_yuan(value) -> str:
+    if value is None or value == "":
+        return "—"
+    value = quantize(Decimal(value))
+    sign = "-" if value < 0 else ""
+    return f"{sign}¥{abs(value):,.2f}"
+
+
+def format_wan(value) -> str:
+    """10k-yuan display (万元), two decimals: 1,234,567.89 → 123.46 万元."""
+    if value is None or value == "":
+        return "—"
+    wan = quantize(Decimal(value) / Decimal(10000))
+    return f"{wan:,.2f} 万元"

@@ -1,0 +1,63 @@
+"""Reads of the registry."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from .choices import AgentKind, AgentStatus
+from .models import Agent, Membership
+
+PORTAL_URL_NAMES = {
+    AgentKind.ENTERPRISE: "enterprises:portal",
+    AgentKind.FINANCE_COMPANY: "clusterfinance:portal",
+    AgentKind.GOVERNMENT: "government:portal",
+    AgentKind.INSTITUTION: "institutions:portal",
+    AgentKind.INVESTOR: "investors:portal",
+}
+
+
+def primary_membership(user) -> Membership | None:
+    """The membership whose portal a user lands on (the oldest active one)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_primary_membership", False)
+    if cached is not False:
+        return cached
+    membership = (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("agent")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    user._primary_membership = membership
+    return membership
+
+
+def portal_url_for(user) -> str:
+    membership = primary_membership(user)
+    if membership is None:
+        return reverse("admin:index") if user.is_superuser else reverse("landing")
+    if membership.agent.status != AgentStatus.ACTIVE:
+        return reverse("registration-pending")
+    return reverse(PORTAL_URL_NAMES[membership.agent.kind])
+
+
+def agent_for_portal(user, kind: str) -> Agent | None:
+    """The active agent of ``kind`` this user acts for, or None (the portal then answers 404)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    membership = (
+        Membership.objects.filter(user=user, is_active=True, agent__kind=kind, agent__status=AgentStatus.ACTIVE)
+        .select_related("agent")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    return membership.agent if membership else None
+
+
+def members_of(agent: Agent):
+    return Membership.objects.filter(agent=agent, is_active=True).select_related("user").order_by("created_at")
+
+
+def pending_registrations(user):
+    return Agent.objects.restrict(user).filter(status=AgentStatus.PENDING).order_by("created_at")

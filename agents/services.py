@@ -1,0 +1,157 @@
+"""Writes of the registry: agents, memberships, invitations, self-registration, approval."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import ADMIN_ROLES, ROLES_BY_KIND, SELF_REGISTER_KINDS, AgentKind, AgentStatus, InvitationStatus
+from .models import Agent, Invitation, Membership
+from .restrict import viewer_for
+
+User = get_user_model()
+
+
+@transaction.atomic
+def agent_create(*, kind: str, name: str, region_code: str, region: str, credit_code: str = "",
+                 industry_code: str = "", size_class: str = "", status: str = AgentStatus.ACTIVE) -> Agent:
+    """Register an agent with its own permission group (one Django group per agent)."""
+    agent = Agent(kind=kind, name=name, region_code=region_code, region=region, credit_code=credit_code,
+                  industry_code=industry_code, size_class=size_class, status=status)
+    agent.full_clean()
+    agent.save()
+    agent.group = Group.objects.create(name=f"agent:{agent.pk}")
+    agent.save(update_fields=["group"])
+    return agent
+
+
+def user_get_or_create(*, email: str, password: str | None = None, first_name: str = "", last_name: str = ""):
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User(username=email[:150], email=email, first_name=first_name, last_name=last_name)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    return user
+
+
+@transaction.atomic
+def membership_create(*, user, agent: Agent, role: str, title: str = "") -> Membership:
+    membership, _created = Membership.objects.get_or_create(
+        user=user, agent=agent, defaults={"role": role, "title": title}
+    )
+    membership.role, membership.title, membership.is_active = role, title, True
+    membership.full_clean()
+    membership.save()
+    if agent.group_id:
+        user.groups.add(agent.group_id)
+    user.__dict__.pop("_platform_viewer", None)
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership) -> None:
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    if membership.agent.group_id:
+        membership.user.groups.remove(membership.agent.group_id)
+
+
+def _require_admin_of(user, agent: Agent) -> None:
+    if user.is_superuser:
+        return
+    if not Membership.objects.filter(user=user, agent=agent, is_active=True, role__in=ADMIN_ROLES).exists():
+        raise PermissionDenied(_("Only a manager of this agent may do this."))
+
+
+@transaction.atomic
+def invitation_create(*, agent: Agent, email: str, role: str, invited_by) -> Invitation:
+    _require_admin_of(invited_by, agent)
+    if role not in ROLES_BY_KIND[agent.kind]:
+        raise ValidationError({"role": _("This role does not exist for this kind of agent.")})
+    email = User.objects.normalize_email(email).lower()
+    if Membership.objects.filter(agent=agent, user__email__iexact=email, is_active=True).exists():
+        raise ValidationError({"email": _("This person is already a member of %(agent)s.") % {"agent": agent}})
+    Invitation.objects.filter(agent=agent, email__iexact=email, status=InvitationStatus.OPEN).update(
+        status=InvitationStatus.REVOKED
+    )
+    invitation = Invitation(agent=agent, email=email, role=role, invited_by=invited_by)
+    invitation.full_clean()
+    invitation.save()
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, first_name: str = "", last_name: str = "") -> Membership:
+    invitation = Invitation.objects.select_for_update().filter(token=token).first()
+    if invitation is None or not invitation.is_usable:
+        raise ValidationError(_("This invitation is no longer valid. Ask for a new one."))
+    from django.contrib.auth.password_validation import validate_password
+
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        validate_password(password)
+        user = user_get_or_create(email=invitation.email, password=password,
+                                  first_name=first_name, last_name=last_name)
+    membership = membership_create(user=user, agent=invitation.agent, role=invitation.role)
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["status", "accepted_at"])
+    return membership
+
+
+def invitations_expire(*, now=None) -> int:
+    """Mark open invitations past their date as expired (beat task)."""
+    now = now or timezone.now()
+    return Invitation.objects.filter(status=InvitationStatus.OPEN, expires_at__lte=now).update(
+        status=InvitationStatus.EXPIRED
+    )
+
+
+@transaction.atomic
+def registration_submit(*, kind: str, name: str, region_code: str, region: str, credit_code: str,
+                        email: str, password: str) -> Membership:
+    """Public self-registration of a firm or a private investor: the agent waits, pending,
+    until staff approve it; the user can log in and sees that it is pending."""
+    from django.contrib.auth.password_validation import validate_password
+
+    if kind not in SELF_REGISTER_KINDS:
+        raise ValidationError(_("Only firms and private investors may register themselves."))
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account with this e-mail already exists.")})
+    validate_password(password)
+    agent = agent_create(kind=kind, name=name, region_code=region_code, region=region,
+                         credit_code=credit_code, status=AgentStatus.PENDING)
+    user = user_get_or_create(email=email, password=password)
+    role = ROLES_BY_KIND[kind][0]
+    return membership_create(user=user, agent=agent, role=role)
+
+
+def _may_approve(user, agent: Agent) -> bool:
+    if user.is_superuser:
+        return True
+    viewer = viewer_for(user)
+    return AgentKind.FINANCE_COMPANY in viewer.kinds and agent.kind in SELF_REGISTER_KINDS
+
+
+@transaction.atomic
+def agent_decide(*, agent: Agent, approve: bool, decided_by) -> Agent:
+    """Finance-company staff (or a superuser) approve or reject a pending registration."""
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    if agent.status != AgentStatus.PENDING:
+        raise ValidationError(_("This registration has already been decided."))
+    if not _may_approve(decided_by, agent):
+        raise PermissionDenied(_("You may not decide on this registration."))
+    agent.status = AgentStatus.ACTIVE if approve else AgentStatus.REJECTED
+    agent.approved_at = timezone.now()
+    agent.approved_by = decided_by
+    agent.save(update_fields=["status", "approved_at", "approved_by"])
+    return agent

@@ -1,0 +1,24 @@
+"""Template filters for money: ``{{ x|yuan }}`` → ¥1,234.56 and ``{{ x|wan }}`` → 123.46 万元."""
+
+from django import template
+
+from agents.money import format_wan, format_yuan
+
+register = template.Library()
+
+
+@register.filter
+def yuan(value):
+    return format_yuan(value)
+
+
+@register.filter
+def wan(value):
+    return format_wan(value)
+
+
+@register.filter
+def percent(value, places=1):
+    if value is None or value == "":
+        return "—"
+    return f"{value * 100:.{int(places)}f}%"

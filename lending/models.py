@@ -1,0 +1,1 @@
+"""Models of lending and the ledger (issue 3)."""

@@ -1,0 +1,4 @@
+"""Lending pages (issue 3 fills these in)."""
+
+app_name = "lending"
+urlpatterns: list = []

@@ -1,0 +1,8 @@
+"""Demo data, built through the same services users call. Each step is a module with
+``seed(world, out)``; ``seed_demo`` runs them in order. Steps must be idempotent."""
+
+DEMO_PASSWORD = "Demo4a1c!2026"  # noqa: S105 - printed and in the README on purpose
+
+STEPS = [
+    "platform4a1c.demo.registry",
+]

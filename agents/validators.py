@@ -73,7 +73,5 @@ def make_uscc(*, authority: str = "9", org_type: str = "1", division: str, seria
     serial number and carries its own GB 11714 check character."""
     body = f"{serial:08d}"[-8:]
     org = body + org_code_check_char(body)
-    if org[-1] == "X":  # keep demo codes numeric for readability
-        return make_uscc(authority=authority, org_type=org_type, division=division, serial=serial + 1)
     first17 = f"{authority}{org_type}{division}{org}"
     return first17 + uscc_check_char(first17)

@@ -1,0 +1,7 @@
+"""Permission matrix rows for the centre's URLs (issue 4)."""
+
+from . import Case, public
+
+EXPECTED = {
+    "infocenter:hub": Case(public()),
+}

@@ -1,0 +1,3 @@
+"""Permission matrix rows for lending URLs (issue 3)."""
+
+EXPECTED: dict = {}

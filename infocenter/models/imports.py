@@ -36,6 +36,7 @@ class ImportJob(models.Model):
     file_format = models.CharField(_("format"), max_length=4, choices=FileFormat.choices)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     source_name = models.CharField(_("source system"), max_length=100, blank=True)
+    language = models.CharField(_("language of the error report"), max_length=10, blank=True)
     headers = models.JSONField(_("headers in the file"), default=list, blank=True)
     column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True,
                                       help_text=_("header in the file → field; empty means ignored"))

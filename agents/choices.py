@@ -49,6 +49,16 @@ MFA_KINDS = (AgentKind.FINANCE_COMPANY, AgentKind.GOVERNMENT, AgentKind.INSTITUT
 SELF_REGISTER_KINDS = (AgentKind.ENTERPRISE, AgentKind.INVESTOR)
 
 
+class SizeClass(models.TextChoices):
+    """Size classes: firms per the official SME classification (工信部联企业〔2011〕300号, large
+    firms are not SMEs); institutions large/medium/small."""
+
+    MICRO = "micro", _("微型 Micro")
+    SMALL = "small", _("小型 Small")
+    MEDIUM = "medium", _("中型 Medium")
+    LARGE = "large", _("大型 Large")
+
+
 class InvitationStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ACCEPTED = "accepted", _("Accepted")

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ROLES_BY_KIND, SELF_REGISTER_KINDS, AgentKind, AgentStatus, InvitationStatus, Role
+from .choices import ROLES_BY_KIND, SELF_REGISTER_KINDS, AgentKind, AgentStatus, InvitationStatus, Role, SizeClass
 from .industries import validate_industry_code
 from .restrict import NOTHING, RestrictedManager, Viewer, region_prefix
 from .validators import normalise_uscc, validate_uscc
@@ -38,7 +38,7 @@ class Agent(models.Model):
         help_text=_("18 characters, GB 32100-2015; left empty only for individual investors."),
     )
     industry_code = models.CharField(_("industry (GB/T 4754)"), max_length=5, blank=True)
-    size_class = models.CharField(_("size class"), max_length=10, blank=True)
+    size_class = models.CharField(_("size class"), max_length=10, blank=True, choices=SizeClass.choices)
     status = models.CharField(
         _("status"), max_length=12, choices=AgentStatus.choices, default=AgentStatus.ACTIVE, db_index=True
     )

@@ -6,7 +6,7 @@ import json
 from django.db.models import Sum
 from django.views.generic import TemplateView
 
-from agents.choices import AgentKind
+from agents.choices import AgentKind, SizeClass
 from agents.industries import industry_name
 from agents.portal import PortalMixin
 from agents.selectors import members_of, pending_registrations
@@ -34,6 +34,7 @@ class FinancePortalView(PortalMixin, TemplateView):
                 chart_industry=json.dumps([
                     {"name": f"{k} {industry_name(k)}", "value": v} for k, v in count_by(firms, "industry_code")
                 ]),
-                chart_size=json.dumps([{"name": k, "value": v} for k, v in count_by(firms, "size_class")]),
+                chart_size=json.dumps([{"name": str(SizeClass(k).label), "value": v}
+                                       for k, v in count_by(firms, "size_class") if k]),
             )
         return ctx

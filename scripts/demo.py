@@ -38,7 +38,7 @@ def main() -> int:
     procs: dict[str, subprocess.Popen] = {}
     for name, cmd in commands.items():
         log = open(var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
     from platform4a1c.demo import DEMO_PASSWORD
     from platform4a1c.demo.registry import ADMIN_EMAIL, DEMO_USERS

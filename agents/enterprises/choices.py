@@ -1,14 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from agents.choices import SizeClass
 
-class SizeClass(models.TextChoices):
-    """Official SME classification (工信部联企业〔2011〕300号): large firms are not SMEs."""
-
-    MICRO = "micro", _("微型 Micro")
-    SMALL = "small", _("小型 Small")
-    MEDIUM = "medium", _("中型 Medium")
-    LARGE = "large", _("大型 Large")
+__all__ = ["SizeClass", "SupplyChainPosition"]
 
 
 class SupplyChainPosition(models.TextChoices):

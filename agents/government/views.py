@@ -5,7 +5,7 @@ import json
 
 from django.views.generic import TemplateView
 
-from agents.choices import AgentKind, AgentStatus
+from agents.choices import AgentKind, AgentStatus, SizeClass
 from agents.industries import industry_name
 from agents.models import Agent
 from agents.portal import PortalMixin
@@ -42,7 +42,8 @@ class GovernmentPortalView(PortalMixin, TemplateView):
             sme_institution_ok=n_inst and small_medium * 2 >= n_inst,
             pending=in_region.model.objects.restrict(self.request.user)
             .filter(region_code__startswith=prefix, status=AgentStatus.PENDING).count(),
-            chart_size=json.dumps([{"name": k or "—", "value": v} for k, v in count_by(firms, "size_class")]),
+            chart_size=json.dumps([{"name": str(SizeClass(k).label), "value": v}
+                                   for k, v in count_by(firms, "size_class") if k]),
             chart_industry=json.dumps(
                 [{"name": f"{k} {industry_name(k)}", "value": v} for k, v in count_by(firms, "industry_code")]
             ),

@@ -126,10 +126,11 @@ def seed(world: dict, out) -> None:
     institutions = []
     for name, itype, size, serial in INSTITUTIONS:
         code = _code(serial)
+        total_assets = Decimal(rng.randint(20, 4000)) * Decimal(100_000_000)  # drawn every run: same data
         agent = _existing(code) or institution_register(
             name=name, credit_code=code, region_code=REGION_CODE, region=REGION, institution_type=itype,
             size_class=size, licence_no=f"B{serial:04d}H233078{serial}",
-            total_assets=Decimal(rng.randint(20, 4000)) * Decimal(100_000_000), branch=f"{REGION}{name}营业部",
+            total_assets=total_assets, branch=f"{REGION}{name}营业部",
         ).agent
         cluster_join(cluster=cluster, agent=agent, joined_on=date(2019, 7, 1))
         institutions.append(agent)
@@ -148,11 +149,11 @@ def seed(world: dict, out) -> None:
         group = i in (3, 8)
         name = (f"{TOWNS[i]}镇民间投资协会" if group else rng.choice(SURNAMES) + rng.choice(GIVEN))
         code = _code(500 + i, authority="5", org_type="1") if group else ""
+        occupation = "" if group else rng.choice(["个体工商户", "教师", "退休职工", "企业主", "医生", "会计"])
         agent = (Agent.objects.filter(kind=AgentKind.INVESTOR, name=name).first() or investor_register(
             name=name, region_code=REGION_CODE, region=REGION, credit_code=code,
             investor_type="group" if group else "individual", suitability=f"C{1 + (i * 3) % 5}",
-            assessed_on=date(2026, 1 + i % 10, 10), occupation="" if group else rng.choice(
-                ["个体工商户", "教师", "退休职工", "企业主", "医生", "会计"]),
+            assessed_on=date(2026, 1 + i % 10, 10), occupation=occupation,
         ).agent)
         cluster_join(cluster=cluster, agent=agent, joined_on=date(2024, 3, 1))
         investors.append(agent)

@@ -1,0 +1,42 @@
+"""Money parsing and display: exact decimals, clear refusals, ¥ and 万元."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from agents.money import format_wan, format_yuan, parse_amount, quantize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1234.5", "1234.50"), ("1,234.56", "1234.56"), ("１２３４．５６", "1234.56"), ("¥100", "100.00"),
+     (Decimal("0.01"), "0.01"), (7, "7.00")],
+)
+def test_parse_amount_accepts_what_users_type(raw, expected):
+    assert parse_amount(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [(0.1, "float"), ("NaN", "invalid"), ("Infinity", "invalid"), ("abc", "invalid"), ("", "required"),
+     ("-5", "negative"), ("0", "zero"), ("1.005", "precision"), ("99999999999", "too_large")],
+)
+def test_parse_amount_refuses_bad_input(raw, code):
+    with pytest.raises(ValidationError) as exc:
+        parse_amount(raw)
+    assert exc.value.code == code
+
+
+def test_quantize_rounds_half_up_and_refuses_floats():
+    assert quantize(Decimal("0.005")) == Decimal("0.01")
+    assert quantize(Decimal("2.675")) == Decimal("2.68")
+    with pytest.raises(TypeError):
+        quantize(0.1)
+
+
+def test_display_filters():
+    assert format_yuan(Decimal("1234567.891")) == "¥1,234,567.89"
+    assert format_yuan(Decimal("-5")) == "-¥5.00"
+    assert format_wan(Decimal("1234567.89")) == "123.46 万元"
+    assert format_yuan(None) == "—"

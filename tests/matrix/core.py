@@ -22,6 +22,7 @@ _ANON_ONLY = statuses(302, anonymous=200)
 
 EXPECTED = {
     "landing": Case(public()),
+    "healthz": Case(public()),
     "portal-home": Case(statuses(302)),  # everyone is redirected: to log in, or to their portal
     "register": Case(public()),
     "registration-pending": Case(members()),

@@ -1,5 +1,10 @@
 """Models of the centre (issue 4), one module per aggregate."""
 
 from .api import ApiToken, IdempotencyKey  # noqa: F401
+from .consent import AccessLog, Consent, ConsentCategory  # noqa: F401
+from .events import Event, EventDelivery  # noqa: F401
 from .imports import ImportJob  # noqa: F401
+from .notifications import Alert, Notification, Subscription  # noqa: F401
+from .publications import Publication  # noqa: F401
 from .records import FirmRecord  # noqa: F401
+from .reports import Report  # noqa: F401

@@ -1,0 +1,37 @@
+"""Shared pieces of the centre's visibility rules (used by the models' ``restrict_q``)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from agents.restrict import Viewer
+
+
+def finance_company_members(fc_ids) -> QuerySet:
+    """Ids of the agents taking part in the clusters these finance companies run.
+
+    ORM string relation only: infocenter must not import clusterfinance (DESIGN.md §3)."""
+    from agents.models import Agent
+
+    return Agent.objects.filter(
+        cluster_memberships__cluster__finance_company__in=list(fc_ids), cluster_memberships__status="active"
+    ).values("pk")
+
+
+def held_consents(viewer: Viewer, *, today=None) -> QuerySet:
+    """Consents in force today that the viewer's agent holds.
+
+    Holding is a django-guardian object permission (``infocenter.use_consent``) granted to the
+    grantee agent's group — so a person who leaves the agent loses access at once — and the
+    dates are checked here, so an expired consent hides data immediately, before the beat task
+    that tidies up expired grants has run."""
+    from guardian.shortcuts import get_objects_for_user
+
+    from .models import Consent
+
+    if not viewer.agent_ids or viewer.user is None:
+        return Consent.objects.none()
+    in_force = Consent.objects.in_force(today or timezone.localdate()).filter(grantee_id__in=viewer.agent_ids)
+    return get_objects_for_user(viewer.user, "infocenter.use_consent", klass=in_force, use_groups=True,
+                                with_superuser=False, accept_global_perms=False)

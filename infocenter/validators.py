@@ -1,0 +1,64 @@
+"""Checks of what users upload to the centre."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from .constants import ATTACHMENT_MAGIC, ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES
+
+
+def _extension(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def validate_attachment(file) -> None:
+    """An attachment must be a PDF, an image (PNG/JPEG), CSV, plain text or Excel (.xlsx) file of
+    at most 10 MiB, and its first bytes must match its extension (a renamed executable is
+    refused)."""
+    if not file:
+        return
+    name = getattr(file, "name", "") or ""
+    ext = _extension(name)
+    if ext not in ATTACHMENT_TYPES:
+        raise ValidationError(
+            _("Files of this type cannot be attached. Allowed: %(types)s.")
+            % {"types": ", ".join(sorted(ATTACHMENT_TYPES))},
+            code="attachment_type",
+        )
+    size = getattr(file, "size", None) or 0
+    if size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("The file is too large (%(size)s); at most %(max)s.")
+            % {"size": filesizeformat(size), "max": filesizeformat(ATTACHMENT_MAX_BYTES)},
+            code="attachment_size",
+        )
+    if size == 0:
+        raise ValidationError(_("The file is empty."), code="attachment_empty")
+    content_type = getattr(file, "content_type", None)
+    if content_type and content_type not in ATTACHMENT_TYPES[ext]:
+        raise ValidationError(_("The file's content type does not match its extension."), code="attachment_mime")
+    # Only files being uploaded are sniffed; stored files were checked when they came in.
+    if not hasattr(file, "content_type"):
+        return
+    position = file.tell() if hasattr(file, "tell") else 0
+    file.seek(0)
+    head = file.read(2048)
+    file.seek(position)
+    if ext in ATTACHMENT_MAGIC:
+        if not any(head.startswith(magic) for magic in ATTACHMENT_MAGIC[ext]):
+            raise ValidationError(_("The file's content does not match its extension."), code="attachment_magic")
+    else:
+        if b"\x00" in head:
+            raise ValidationError(_("A text file must not contain binary data."), code="attachment_magic")
+        for encoding in ("utf-8-sig", "gbk"):
+            try:
+                head.decode(encoding)
+                break
+            except UnicodeDecodeError as exc:
+                # A multi-byte character cut at the end of the sample is fine.
+                if exc.start >= len(head) - 3:
+                    break
+        else:
+            raise ValidationError(_("A text file must be UTF-8 or GBK."), code="attachment_encoding")

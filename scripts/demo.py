@@ -35,13 +35,13 @@ def main() -> int:
         "beat": celery + ["beat", "--loglevel=INFO", f"--pidfile={var / 'celerybeat.pid'}"],
         "web": [py, "manage.py", "runserver", "--noreload", f"{args.host}:{args.port}"],
     }
+    from platform4a1c.demo import DEMO_PASSWORD
+    from platform4a1c.demo.users import ADMIN_EMAIL, DEMO_USERS
+
     procs: dict[str, subprocess.Popen] = {}
     for name, cmd in commands.items():
         log = open(var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-
-    from platform4a1c.demo import DEMO_PASSWORD
-    from platform4a1c.demo.registry import ADMIN_EMAIL, DEMO_USERS
 
     print(f"\n4A+1C demo running at http://{args.host}:{args.port}/  (worker and beat logs in var/log/)")
     print(f"Log in with any of these, password {DEMO_PASSWORD}:")
@@ -60,14 +60,21 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     started = time.monotonic()
     code = 0
-    while not stopping:
-        for name, proc in procs.items():
-            if proc.poll() is not None:
-                print(f"{name} exited with {proc.returncode}; see var/log/{name}.log", file=sys.stderr)
-                code, stopping = 1, True
-        if args.seconds and time.monotonic() - started > args.seconds:
-            break
-        time.sleep(0.5)
+    try:
+        while not stopping:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with {proc.returncode}; see var/log/{name}.log", file=sys.stderr)
+                    code, stopping = 1, True
+            if args.seconds and time.monotonic() - started > args.seconds:
+                break
+            time.sleep(0.5)
+    finally:
+        _stop_all(procs)
+    return code
+
+
+def _stop_all(procs: dict) -> None:
     for proc in procs.values():
         if proc.poll() is None:
             proc.terminate()
@@ -76,7 +83,6 @@ def main() -> int:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
-    return code
 
 
 if __name__ == "__main__":

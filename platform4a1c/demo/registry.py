@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from agents.choices import AgentKind, Role
+from agents.choices import AgentKind
 from agents.enterprises.choices import SupplyChainPosition
 from agents.enterprises.services import enterprise_register
 from agents.government.services import government_register
@@ -23,6 +23,7 @@ from clusterfinance.models import Cluster
 from clusterfinance.services import cluster_create, cluster_join
 
 from . import DEMO_PASSWORD
+from .users import ADMIN_EMAIL, DEMO_USERS
 
 REGION_CODE, REGION = "330784", "浙江省金华市永康市"
 CLUSTER_NAME = "永康五金产业集群"
@@ -59,18 +60,6 @@ GIVEN = ["建国", "海峰", "丽华", "志强", "永明", "晓东", "春燕", "
 N_FIRMS = 46
 N_INVESTORS = 12
 
-DEMO_USERS = [
-    # email, role, kind, name
-    ("enterprise@demo.4a1c.cn", Role.ENTERPRISE_OWNER, AgentKind.ENTERPRISE, "陈建国"),
-    ("enterprise-finance@demo.4a1c.cn", Role.ENTERPRISE_FINANCE, AgentKind.ENTERPRISE, "陈丽华"),
-    ("finance@demo.4a1c.cn", Role.FC_ANALYST, AgentKind.FINANCE_COMPANY, "李晓东"),
-    ("finance-manager@demo.4a1c.cn", Role.FC_MANAGER, AgentKind.FINANCE_COMPANY, "王海峰"),
-    ("gov@demo.4a1c.cn", Role.GOV_SUPERVISOR, AgentKind.GOVERNMENT, "周志强"),
-    ("bank@demo.4a1c.cn", Role.INST_OFFICER, AgentKind.INSTITUTION, "吴美玲"),
-    ("bank-manager@demo.4a1c.cn", Role.INST_MANAGER, AgentKind.INSTITUTION, "徐国平"),
-    ("investor@demo.4a1c.cn", Role.INVESTOR, AgentKind.INVESTOR, "胡金水"),
-]
-ADMIN_EMAIL = "admin@demo.4a1c.cn"
 
 
 def _code(serial: int, authority: str = "9", org_type: str = "1") -> str:

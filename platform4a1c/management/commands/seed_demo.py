@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from platform4a1c.demo import DEMO_PASSWORD, STEPS
-from platform4a1c.demo.registry import ADMIN_EMAIL, DEMO_USERS
+from platform4a1c.demo.users import ADMIN_EMAIL, DEMO_USERS
 
 
 class Command(BaseCommand):

@@ -25,7 +25,7 @@ def main() -> int:
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "platform4a1c.settings.local"),
            "PYTHONUNBUFFERED": "1"}
-    var = ROOT / "var"
+    var = Path(os.environ.get("PLATFORM_VAR_DIR", ROOT / "var"))
     for folder in ("celery-queue", "celery-processed", "log"):
         (var / folder).mkdir(parents=True, exist_ok=True)
     py = sys.executable

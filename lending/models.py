@@ -1,1 +1,0 @@
-"""Models of lending and the ledger (issue 3)."""

@@ -33,9 +33,9 @@ class LandingView(TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        # Counts per kind are public statistics (no names), so they cover private investors too.
         counts = dict(
-            Agent.objects.restrict(self.request.user).filter(status=AgentStatus.ACTIVE)
-            .values_list("kind").annotate(n=Count("pk")).order_by()
+            Agent.objects.filter(status=AgentStatus.ACTIVE).values_list("kind").annotate(n=Count("pk")).order_by()
         )
         ctx["counts"] = {kind: counts.get(kind, 0) for kind in AgentKind.values}
         return ctx

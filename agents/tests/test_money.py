@@ -40,3 +40,13 @@ def test_display_filters():
     assert format_yuan(Decimal("-5")) == "-¥5.00"
     assert format_wan(Decimal("1234567.89")) == "123.46 万元"
     assert format_yuan(None) == "—"
+
+
+def test_person_names_follow_their_script():
+    from types import SimpleNamespace
+
+    from agents.templatetags.money import person
+
+    assert person(SimpleNamespace(first_name="建国", last_name="陈", email="a@b.cn")) == "陈建国"
+    assert person(SimpleNamespace(first_name="Jane", last_name="Smith", email="a@b.cn")) == "Jane Smith"
+    assert person(SimpleNamespace(first_name="", last_name="", email="a@b.cn")) == "a@b.cn"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.restrict import RestrictedManager, Viewer
 
-TOKEN_PREFIX = "p4a_"
+TOKEN_PREFIX = "p4a_"  # noqa: S105 - a visible prefix, not a secret
 
 
 def hash_token(key: str) -> str:

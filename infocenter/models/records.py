@@ -118,6 +118,12 @@ class FirmRecord(models.Model):
     def figures(self) -> dict:
         return {name: getattr(self, name) for name in FIELDS_BY_KIND.get(self.kind, ())}
 
+    @property
+    def figure_items(self) -> list[tuple[str, object, bool]]:
+        """(label, value, is_money) for the page; absent figures are left out."""
+        return [(self._meta.get_field(name).verbose_name, value, name != "insured_headcount")
+                for name, value in self.figures.items() if value is not None]
+
     # --- visibility -------------------------------------------------------------------------
     # Confidential: never public. The firm itself; the government of its region; the finance
     # company of its cluster; institutions and investors only with the firm's consent.

@@ -1,0 +1,203 @@
+"""Imports of firm records: formats, encodings, headers, per-row validation, all-or-nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+
+from infocenter.choices import ImportStatus, RecordKind
+from infocenter.imports.services import import_job_create, import_job_map, import_job_run
+from infocenter.models import FirmRecord, ImportJob
+
+from .bulk_helpers import STATEMENT_HEADERS, csv_bytes, statement_rows, upload, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def run(world, content: bytes, name="statements.csv", kind=RecordKind.STATEMENT, role="government"):
+    agent = world.gov if role == "government" else world.finance_company
+    job = import_job_create(user=world.users[role], agent=agent, kind=kind, file=upload(content, name))
+    if job.status == ImportStatus.QUEUED:
+        job = import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def test_a_utf8_csv_imports_every_row_with_exact_decimals(world):
+    job = run(world, csv_bytes(statement_rows([world.firm, world.other_firm])))
+    assert job.status == ImportStatus.SUCCEEDED, job.message
+    assert (job.created_rows, job.updated_rows, job.error_count) == (4, 0, 0)
+    record = FirmRecord.objects.get(agent=world.firm, period="2026Q1", kind=RecordKind.STATEMENT)
+    assert record.revenue == Decimal("1234567.89")
+    assert record.net_profit == Decimal("-1200.50")
+    assert record.period_start.isoformat() == "2026-01-01" and record.period_end.isoformat() == "2026-03-31"
+    assert record.supplied_by == world.gov and record.import_job == job
+
+
+@pytest.mark.parametrize("encoding,bom", [("utf-8", True), ("gbk", False), ("gb18030", False)])
+def test_bom_and_gbk_files_read_the_chinese_headers(world, encoding, bom):
+    job = run(world, csv_bytes(statement_rows([world.firm]), encoding=encoding, bom=bom))
+    assert job.status == ImportStatus.SUCCEEDED, job.message
+    assert job.encoding in ("utf-8-sig", "gb18030")
+    assert FirmRecord.objects.filter(agent=world.firm).count() == 2
+
+
+def test_wrong_encoding_is_refused_before_anything_is_stored(world):
+    with pytest.raises(ValidationError, match="UTF-16"):
+        run(world, "统一社会信用代码,期间\r\n".encode("utf-16"))
+    with pytest.raises(ValidationError, match="neither UTF-8 nor GBK"):
+        run(world, b"credit_code,period,revenue,net_profit\r\n\xff\xfe\xfa,2026Q1,1,1\r\n")
+    assert not ImportJob.objects.exists()
+
+
+def test_an_xlsx_file_imports(world):
+    rows = statement_rows([world.firm])
+    rows[1][3] = 1234.56  # a real number cell
+    job = run(world, xlsx_bytes(rows), name="s.xlsx")
+    assert job.status == ImportStatus.SUCCEEDED, job.message
+    assert FirmRecord.objects.get(agent=world.firm, period="2026Q1").revenue == Decimal("1234.56")
+
+
+def test_duplicate_headers_are_refused_with_the_columns_named(world):
+    rows = [STATEMENT_HEADERS + ["营业收入"], [world.firm.credit_code, "x", "2026Q1", "1", "1", "1", "1", "1"]]
+    with pytest.raises(ValidationError) as exc:
+        run(world, csv_bytes(rows))
+    assert "appears twice (columns D and H)" in str(exc.value)
+    rows = [["credit_code", "period", "revenue", "营业收入", "net_profit"]]
+    with pytest.raises(ValidationError, match="both hold"):
+        run(world, csv_bytes(rows))
+
+
+def test_a_missing_required_column_is_refused(world):
+    rows = [["统一社会信用代码", "期间", "营业收入"], [world.firm.credit_code, "2026Q1", "1"]]
+    with pytest.raises(ValidationError, match="Required columns are missing: “Net profit”"):
+        run(world, csv_bytes(rows))
+
+
+def test_unknown_headers_wait_for_a_mapping(world):
+    rows = [["统一社会信用代码", "期间", "销售额（万元）", "纯利", "备注"],
+            [world.firm.credit_code, "2026-03", "12.5", "3", "ok"]]
+    job = run(world, csv_bytes(rows))
+    assert job.status == ImportStatus.MAPPING
+    with pytest.raises(ValidationError, match="Required columns are missing"):
+        import_job_map(job=job, user=world.users["government"], mapping={"0": "credit_code", "1": "period"})
+    job = import_job_map(job=job, user=world.users["government"],
+                         mapping={"0": "credit_code", "1": "period", "2": "revenue", "3": "net_profit", "4": ""})
+    import_job_run(job_id=job.pk)
+    record = FirmRecord.objects.get(agent=world.firm)
+    assert record.revenue == Decimal("125000.00")  # 万元 in the header
+    assert record.period == "2026-03"
+
+
+BAD_CELLS = [
+    ("credit_code", "91330784MA2ABCDE1X", "check character"),
+    ("credit_code", "123", "18 characters"),
+    ("period", "2026-02-30", "that month has 28 days"),
+    ("period", "2026-13", "no month 13"),
+    ("period", "2099Q1", "has not started"),
+    ("period", "spring", "not a period"),
+    ("revenue", "=SUM(A1:A2)", "Formulas are not accepted"),
+    ("revenue", "12.345", "at most two decimals"),
+    ("revenue", "-5", "cannot be negative"),
+    ("revenue", "1e400", "not an amount"),
+    ("revenue", "NaN", "not an amount"),
+    ("net_profit", "", "required"),
+]
+
+
+@pytest.mark.parametrize("column,value,message", BAD_CELLS)
+def test_a_bad_cell_fails_the_whole_file_and_nothing_changes(world, column, value, message):
+    FirmRecord.objects.create(agent=world.firm, kind="statement", period="2026Q2", period_type="quarter",
+                              period_start="2026-04-01", period_end="2026-06-30", revenue=Decimal("7.00"),
+                              net_profit=Decimal("1.00"), source="api", supplied_by=world.gov)
+    rows = statement_rows([world.firm, world.other_firm])
+    index = {"credit_code": 0, "period": 2, "revenue": 3, "net_profit": 4}[column]
+    rows[3][index] = value  # other_firm, 2026Q1
+    job = run(world, csv_bytes(rows))
+    assert job.status == ImportStatus.FAILED
+    assert job.error_count >= 1
+    assert message in " ".join(e["message"] for e in job.error_preview)
+    assert job.error_preview[0]["row"] == 4
+    assert FirmRecord.objects.count() == 1
+    assert FirmRecord.objects.get().revenue == Decimal("7.00")
+    report = job.error_report.open("rb").read().decode("utf-8")
+    assert report.startswith("\ufeffRow,Column,Value,Error")
+    assert message in report
+
+
+def test_full_width_digits_and_thousands_separators_are_read(world):
+    rows = statement_rows([world.firm], periods=("２０２６Ｑ１",), revenue="１，２３４．５０")
+    job = run(world, csv_bytes(rows))
+    assert job.status == ImportStatus.SUCCEEDED, job.error_preview
+    assert FirmRecord.objects.get(agent=world.firm).revenue == Decimal("1234.50")
+
+
+def test_formula_cells_in_excel_are_refused(world):
+    rows = statement_rows([world.firm])
+    rows[1][3] = "=1+1"
+    job = run(world, xlsx_bytes(rows), name="s.xlsx")
+    assert job.status == ImportStatus.FAILED
+    assert "Formulas are not accepted" in job.error_preview[0]["message"]
+    assert not FirmRecord.objects.exists()
+
+
+def test_the_same_firm_and_period_twice_is_an_error(world):
+    rows = statement_rows([world.firm], periods=("2026Q1", "2026Q1"))
+    job = run(world, csv_bytes(rows))
+    assert job.status == ImportStatus.FAILED
+    assert "already appear in row 2" in job.error_preview[0]["message"]
+
+
+def test_an_unknown_or_foreign_firm_is_an_error(world):
+    from agents.tests.factories import AgentFactory
+    from agents.validators import make_uscc
+
+    far = AgentFactory(region_code="110101", region="北京市东城区")
+    rows = statement_rows([world.firm])
+    rows[1][0] = make_uscc(division="330784", serial=99_999_001)
+    rows[2][0] = far.credit_code
+    job = run(world, csv_bytes(rows))
+    messages = [e["message"] for e in job.error_preview]
+    assert "No firm with the credit code" in messages[0]
+    assert "not among the firms your agent supplies" in messages[1]
+
+
+def test_a_second_import_replaces_the_figures(world):
+    run(world, csv_bytes(statement_rows([world.firm])))
+    job = run(world, csv_bytes(statement_rows([world.firm], revenue="99.00")))
+    assert (job.created_rows, job.updated_rows) == (0, 2)
+    assert set(FirmRecord.objects.values_list("revenue", flat=True)) == {Decimal("99.00")}
+
+
+def test_the_finance_company_imports_its_members_statements_only(world):
+    job = run(world, csv_bytes(statement_rows([world.firm])), role="finance")
+    assert job.status == ImportStatus.SUCCEEDED
+    with pytest.raises(PermissionDenied):
+        run(world, csv_bytes([["credit_code", "period", "tax_paid"]]), kind=RecordKind.TAX, role="finance")
+
+
+def test_tax_and_social_insurance_records(world):
+    tax = [["统一社会信用代码", "税款所属期", "实缴税额", "欠税额"], [world.firm.credit_code, "2026-05", "8800.00", "0"]]
+    si = [["统一社会信用代码", "费款所属期", "参保人数", "实缴社保费"], [world.firm.credit_code, "2026年5月", "86", "51234.10"]]
+    assert run(world, csv_bytes(tax), kind=RecordKind.TAX).status == ImportStatus.SUCCEEDED
+    assert run(world, csv_bytes(si), kind=RecordKind.SOCIAL_INSURANCE).status == ImportStatus.SUCCEEDED
+    record = FirmRecord.objects.get(kind=RecordKind.SOCIAL_INSURANCE)
+    assert (record.insured_headcount, record.contributions_paid) == (86, Decimal("51234.10"))
+
+
+def test_a_row_longer_than_the_header_is_reported_with_its_row(world):
+    rows = statement_rows([world.firm])
+    rows[2].append("extra")
+    job = run(world, csv_bytes(rows))
+    assert job.status == ImportStatus.FAILED
+    assert "more cells than the header" in job.message
+    assert not FirmRecord.objects.exists()

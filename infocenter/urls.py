@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views
+from . import bulk_urls, views
 
 app_name = "infocenter"
 urlpatterns = [path("", views.HubView.as_view(), name="hub")]
+urlpatterns += bulk_urls.urlpatterns  # imports, records, API tokens (bulk data in and out)

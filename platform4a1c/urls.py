@@ -19,6 +19,7 @@ urlpatterns = [
     path("investor/", include("agents.investors.urls")),
     path("hub/", include("infocenter.urls")),
     path("lending/", include("lending.urls")),
+    path("api/", include("infocenter.api.urls")),
 ]
 
 handler404 = "agents.views.page_not_found"

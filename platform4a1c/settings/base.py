@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     # the platform, bottom layer first (DESIGN.md §3)
     "agents",
     "infocenter",
@@ -203,6 +204,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "4A+1C platform API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

@@ -10,3 +10,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform4a1c.settings.local")
 app = Celery("platform4a1c")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Task modules that are not an app's top-level ``tasks`` module.
+app.autodiscover_tasks(["infocenter.imports"])

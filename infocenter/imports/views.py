@@ -208,6 +208,9 @@ class RecordListView(LoginRequiredMixin, ExportMixin, ListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["filter_form"] = self.filter_form
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx["query"] = query.urlencode()
         ctx["firm"] = getattr(self, "firm", None)
         ctx["figure_columns"] = [(k, [(f, COLUMNS[f].label) for f in FIELDS_BY_KIND[k]]) for k in RecordKind.values]
         return ctx

@@ -10,22 +10,22 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, View
 
-from agents.choices import ADMIN_ROLES
 from agents.models import Membership
 from agents.restrict import get_restricted_or_404
 
 from ..imports.forms import ApiTokenForm
 from ..models.api import ApiToken
-from .tokens import api_token_create, api_token_revoke
+from .tokens import TOKEN_MANAGER_ROLES, api_token_create, api_token_revoke
 
 
 class ManagerMixin(LoginRequiredMixin):
-    """Managers of an active agent (owner, finance-company manager, supervisor, bank manager)."""
+    """Managers of an active agent (owner, finance-company manager, supervisor, bank manager,
+    private investor)."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        membership = (Membership.objects.filter(user=request.user, is_active=True, role__in=ADMIN_ROLES,
+        membership = (Membership.objects.filter(user=request.user, is_active=True, role__in=TOKEN_MANAGER_ROLES,
                                                 agent__status="active")
                       .select_related("agent").order_by("created_at", "pk").first())
         if membership is None:

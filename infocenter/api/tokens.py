@@ -7,14 +7,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agents.choices import ADMIN_ROLES
+from agents.choices import ADMIN_ROLES, Role
 from agents.models import Agent, Membership
 
 from ..models.api import ApiToken, hash_token, new_token_key
 
 
+# An agent's managers; a private investor is the only member of its own agent.
+TOKEN_MANAGER_ROLES = (*ADMIN_ROLES, Role.INVESTOR)
+
+
 def is_manager(user, agent: Agent) -> bool:
-    return Membership.objects.filter(user=user, agent=agent, is_active=True, role__in=ADMIN_ROLES,
+    return Membership.objects.filter(user=user, agent=agent, is_active=True, role__in=TOKEN_MANAGER_ROLES,
                                      agent__status="active").exists()
 
 

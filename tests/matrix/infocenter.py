@@ -37,7 +37,7 @@ def _api_token(world):
 
 
 _IMPORTERS = only("government", "finance")
-_MANAGERS = only("enterprise", "finance", "government", "institution")
+_MANAGERS = only("enterprise", "finance", "government", "institution", "investor")
 _API_ANON = 401  # the API answers 401 (WWW-Authenticate: Token) instead of a login redirect
 BULK = {
     "infocenter:import-list": Case(_IMPORTERS),
@@ -50,7 +50,7 @@ BULK = {
     "infocenter:record-list": Case(members()),
     "infocenter:firm-records": Case(members(), kwargs=lambda world: {"pk": world.firm.pk}),
     "infocenter:api-tokens": Case(_MANAGERS),
-    "infocenter:api-token-revoke": Case(only("enterprise", "finance", "government", "institution", ok=405),
+    "infocenter:api-token-revoke": Case(only("enterprise", "finance", "government", "institution", "investor", ok=405),
                                         kwargs=_api_token),
     "api:schema": Case(public()),
     "api:docs": Case(public()),

@@ -56,6 +56,8 @@ def test_permission_matrix(role, world, client_for):
     wrong = []
     for name, pattern in sorted(url_names().items()):
         case = _case_for(name, pattern, table)
+        if case is None:
+            continue  # reported by test_every_url_is_in_the_matrix
         kwargs = case.kwargs(world) if case.kwargs else (_admin_kwargs(pattern) if name.startswith("admin:") else {})
         url = reverse(name, kwargs=kwargs or None) + case.query
         status = client.get(url).status_code

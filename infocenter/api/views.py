@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from ..choices import ImportStatus, RecordKind
 from ..imports import selectors
-from ..imports.services import firm_record_save
+from ..imports.services import firm_record_save, records_access_log
 from .authentication import ApiTokenAuthentication
 from .idempotency import HEADER, idempotent
 from .parsers import DecimalJSONParser
@@ -78,6 +78,13 @@ class FirmRecordListCreateView(ApiView, generics.ListCreateAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            records_access_log(user=self.request.user, firm_regions={r.agent_id: r.agent.region_code for r in page},
+                               page=self.request.get_full_path())
+        return page
 
     @extend_schema(
         summary="Create or replace a record (same firm, period and kind)",

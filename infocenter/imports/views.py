@@ -205,8 +205,18 @@ class RecordListView(LoginRequiredMixin, ExportMixin, ListView):
         return selectors.records_for(self.request.user, q=filters.get("q", ""), kind=filters.get("kind", ""),
                                      period=filters.get("period", ""), firm=getattr(self, "firm", None))
 
+    def get_export_queryset(self):
+        qs = self.get_queryset()
+        regions = dict(qs.order_by().values_list("agent_id", "agent__region_code").distinct())
+        services.records_access_log(user=self.request.user, firm_regions=regions,
+                                    page=self.request.get_full_path())
+        return qs
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        services.records_access_log(user=self.request.user,
+                                    firm_regions={r.agent_id: r.agent.region_code for r in ctx["records"]},
+                                    page=self.request.get_full_path())
         ctx["filter_form"] = self.filter_form
         query = self.request.GET.copy()
         query.pop("page", None)

@@ -18,7 +18,7 @@ from agents.models import government_prefixes_q
 from agents.money import MONEY_FIELD
 from agents.restrict import NOTHING, RestrictedManager, Viewer
 
-from ..choices import PeriodType, RecordKind, RecordSource
+from ..choices import Category, PeriodType, RecordKind, RecordSource
 
 # Figures each kind carries; the first ones listed in REQUIRED_FIELDS must be present.
 FIELDS_BY_KIND = {
@@ -36,11 +36,20 @@ SIGNED_FIELDS = ("net_profit",)
 ALL_FIGURES = tuple(dict.fromkeys(f for fields in FIELDS_BY_KIND.values() for f in fields))
 
 
-def _firm_ids_of_finance_companies(fc_ids):
-    from agents.models import Agent
+# The consent category (``Category``) that covers each kind of record.
+CONSENT_CATEGORY = {
+    RecordKind.STATEMENT: Category.FINANCIAL_STATEMENTS,
+    RecordKind.TAX: Category.TAX_PAID,
+    RecordKind.SOCIAL_INSURANCE: Category.SOCIAL_INSURANCE,
+}
 
-    # ORM string relation: infocenter must not import clusterfinance (DESIGN.md §3).
-    return Agent.objects.filter(cluster_memberships__cluster__finance_company__in=fc_ids).values("pk")
+
+def _firm_ids_of_finance_companies(fc_ids):
+    from ..rules import finance_company_members
+
+    # ORM string relation (agent__cluster_memberships__cluster__finance_company): infocenter must
+    # not import clusterfinance (DESIGN.md §3).
+    return finance_company_members(fc_ids)
 
 
 class FirmRecord(models.Model):
@@ -147,8 +156,15 @@ class FirmRecord(models.Model):
 
     @classmethod
     def consent_q(cls, viewer: Viewer) -> Q:
-        """Records institutions and investors may see because the firm consented."""
-        grantees = set(viewer.ids_of("institution")) | set(viewer.ids_of("investor"))
-        if not grantees:
+        """Records institutions and investors may see because the firm consented: consents in
+        force that the viewer's agent holds (a guardian object permission, see ``rules``),
+        covering all confidential information or the record's category."""
+        if not (viewer.ids_of("institution") or viewer.ids_of("investor")):
             return NOTHING
-        return NOTHING
+        from ..rules import held_consents
+
+        consents = held_consents(viewer)
+        q = Q(agent_id__in=consents.filter(all_categories=True).values("grantor_id"))
+        for kind, category in CONSENT_CATEGORY.items():
+            q |= Q(kind=kind, agent_id__in=consents.filter(categories__category=category).values("grantor_id"))
+        return q

@@ -155,3 +155,51 @@ def test_export_respects_the_filters(world, client_for):
     response = client_for("government").get(reverse("infocenter:record-list") + "?period=2021&export=csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 3
+
+
+def test_consent_opens_a_firms_records_to_a_bank_and_every_view_is_logged(world, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from infocenter.models import AccessLog
+    from infocenter.services import consent_grant, consent_revoke
+
+    _records(world)
+    bank = client_for("institution")
+    assert len(bank.get(reverse("infocenter:record-list")).context["records"]) == 0
+    consent = consent_grant(grantor=world.firm, grantee=world.bank, granted_by=world.users["enterprise"],
+                            valid_until=timezone.localdate() + timedelta(days=30),
+                            categories=["financial_statements"])
+    bank = client_for("institution")
+    records = bank.get(reverse("infocenter:record-list")).context["records"]
+    assert {r.agent_id for r in records} == {world.firm.pk} and len(records) == 3
+    log = AccessLog.objects.get(subject=world.firm)
+    assert (log.basis, log.viewer_agent_id, log.consent_id) == ("consent", world.bank.pk, consent.pk)
+    consent_revoke(consent=consent, revoked_by=world.users["enterprise"])
+    bank = client_for("institution")
+    assert len(bank.get(reverse("infocenter:record-list")).context["records"]) == 0
+
+
+def test_a_consent_for_other_categories_does_not_open_statements(world, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from infocenter.services import consent_grant
+
+    _records(world)
+    consent_grant(grantor=world.firm, grantee=world.bank, granted_by=world.users["enterprise"],
+                  valid_until=timezone.localdate() + timedelta(days=30), categories=["tax_paid"])
+    assert len(client_for("institution").get(reverse("infocenter:record-list")).context["records"]) == 0
+
+
+def test_the_government_reading_a_firms_records_is_logged_once_per_firm(world, client_for):
+    from infocenter.models import AccessLog
+
+    _records(world)
+    client_for("government").get(reverse("infocenter:record-list"))
+    assert sorted(AccessLog.objects.values_list("subject_id", "basis")) == sorted(
+        [(world.firm.pk, "government"), (world.other_firm.pk, "government")])
+    client_for("enterprise").get(reverse("infocenter:record-list"))  # its own: not logged
+    assert AccessLog.objects.count() == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,11 @@ def validate_attachment(file) -> None:
     refused)."""
     if not file:
         return
+    # A model's FieldFile wraps the upload until it is saved; a stored file was checked on upload.
+    if isinstance(file, FieldFile):
+        if file._committed:
+            return
+        file = file.file
     name = getattr(file, "name", "") or ""
     ext = _extension(name)
     if ext not in ATTACHMENT_TYPES:
@@ -39,9 +45,6 @@ def validate_attachment(file) -> None:
     content_type = getattr(file, "content_type", None)
     if content_type and content_type not in ATTACHMENT_TYPES[ext]:
         raise ValidationError(_("The file's content type does not match its extension."), code="attachment_mime")
-    # Only files being uploaded are sniffed; stored files were checked when they came in.
-    if not hasattr(file, "content_type"):
-        return
     position = file.tell() if hasattr(file, "tell") else 0
     file.seek(0)
     head = file.read(2048)

@@ -1,0 +1,183 @@
+"""The dossier of an agent (everything a viewer may see about it, with freshness and
+completeness) and the information-asymmetry figures per firm and per set of firms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Max
+from django.utils import timezone
+
+from agents.models import Agent
+
+from .choices import EXPECTED_CATEGORIES, Category, InfoModule, PublicationStatus, Verification
+from .constants import FRESH_DAYS
+from .models import FirmRecord, Publication, Report
+from .selectors import publications_for, reports_for
+
+# The government's periodic records (imports, API) count for these categories.
+RECORD_CATEGORY = {"statement": Category.FINANCIAL_STATEMENTS, "tax": Category.TAX_PAID,
+                   "social_insurance": Category.SOCIAL_INSURANCE}
+
+
+@dataclass
+class CategoryState:
+    category: str
+    label: str
+    latest: datetime | None = None
+    count: int = 0
+    expected: bool = False
+
+    @property
+    def age_days(self) -> int | None:
+        return (timezone.now() - self.latest).days if self.latest else None
+
+    @property
+    def is_stale(self) -> bool:
+        return self.latest is not None and self.age_days > FRESH_DAYS
+
+    @property
+    def freshness(self) -> str:
+        if self.latest is None:
+            return "missing"
+        return "stale" if self.is_stale else "fresh"
+
+
+@dataclass
+class Dossier:
+    agent: Agent
+    by_module: list = field(default_factory=list)  # [(module value, label, [publications])]
+    categories: list = field(default_factory=list)  # [CategoryState]
+    reports: list = field(default_factory=list)
+    reports_filed: list = field(default_factory=list)
+    completeness: float | None = None
+    publications: list = field(default_factory=list)
+
+    @property
+    def missing(self) -> list:
+        return [c for c in self.categories if c.expected and c.latest is None]
+
+    @property
+    def stale(self) -> list:
+        return [c for c in self.categories if c.is_stale]
+
+
+def dossier_for(user, agent: Agent, *, limit: int = 200) -> Dossier:
+    """What ``user`` may see about ``agent`` across modules: current publications grouped by
+    module, reports about it (with replies), freshness per category (age of the latest item)
+    and completeness (share of the categories expected of its kind that are present)."""
+    publications = list(publications_for(user, subject=agent)[:limit])
+    dossier = Dossier(agent=agent, publications=publications)
+    for value, label in InfoModule.choices:
+        items = [p for p in publications if p.module == value]
+        if items:
+            dossier.by_module.append((value, label, items))
+    expected = EXPECTED_CATEGORIES.get(agent.kind, ())
+    states: dict[str, CategoryState] = {c: CategoryState(c, Category(c).label, expected=True) for c in expected}
+    for p in publications:
+        if p.status != PublicationStatus.PUBLISHED:
+            continue  # a retracted item no longer informs
+        state = states.setdefault(p.category, CategoryState(p.category, Category(p.category).label))
+        state.count += 1
+        if state.latest is None or (p.published_at and p.published_at > state.latest):
+            state.latest = p.published_at
+    dossier.categories = sorted(states.values(), key=lambda s: (not s.expected, s.label))
+    if expected:
+        present = sum(1 for c in expected if states[c].latest is not None)
+        dossier.completeness = present / len(expected)
+    dossier.reports = list(reports_for(user, subject=agent)[:limit])
+    dossier.reports_filed = list(reports_for(user, reporter=agent)[:50])
+    return dossier
+
+
+# --- information asymmetry ---------------------------------------------------------------------
+@dataclass
+class FirmFigures:
+    agent_id: int
+    name: str = ""
+    coverage: float = 0.0
+    fresh_share: float = 0.0
+    freshness_days: float | None = None
+    verified_share: float | None = None
+    reports: int = 0
+    verified: int = 0
+    sources: int = 0
+    missing: list = field(default_factory=list)
+    stale: list = field(default_factory=list)
+
+
+def asymmetry_for_agents(agent_ids, *, kind: str = "enterprise", now=None) -> dict:
+    """Information-asymmetry figures for each agent in ``agent_ids`` (of ``kind``) and for the
+    set as a whole. Computed on everything the centre holds (published, not retracted; reports
+    of every status; the government's periodic records), not on what one viewer may read.
+
+    - coverage: share of the categories expected of the kind that are present;
+    - fresh share / freshness: share of expected categories updated within FRESH_DAYS days, and
+      the mean age in days of the latest item of each present category;
+    - verified share: verified reports among all reports about the agent;
+    - sources: number of independent agents (other than the agent itself) that published,
+      supplied records or reported about it.
+
+    A constant number of queries whatever the number of agents (the finance portal calls this
+    with its cluster's member ids; infocenter does not know clusters)."""
+    now = now or timezone.now()
+    ids = list({int(i) for i in agent_ids})
+    expected = EXPECTED_CATEGORIES.get(kind, ())
+    names = dict(Agent.objects.filter(pk__in=ids, kind=kind).values_list("pk", "name"))
+    latest: dict[tuple[int, str], datetime] = {}
+    sources: dict[int, set] = {pk: set() for pk in names}
+    for subject_id, category, publisher_id, when in (
+        Publication.objects.filter(subject_id__in=names, is_current=True, status=PublicationStatus.PUBLISHED)
+        .values_list("subject_id", "category", "publisher_id").annotate(latest=Max("published_at")).order_by()
+    ):
+        key = (subject_id, category)
+        if when and (key not in latest or when > latest[key]):
+            latest[key] = when
+        if publisher_id != subject_id:
+            sources[subject_id].add(publisher_id)
+    for subject_id, record_kind, supplier_id, when in (
+        FirmRecord.objects.filter(agent_id__in=names).values_list("agent_id", "kind", "supplied_by_id")
+        .annotate(latest=Max("updated_at")).order_by()
+    ):
+        key = (subject_id, RECORD_CATEGORY.get(record_kind, record_kind))
+        if when and (key not in latest or when > latest[key]):
+            latest[key] = when
+        if supplier_id != subject_id:
+            sources[subject_id].add(supplier_id)
+    report_counts: dict[int, list[int]] = {pk: [0, 0] for pk in names}
+    for subject_id, reporter_id, status in (
+        Report.objects.filter(subject_id__in=names).values_list("subject_id", "reporter_id", "status")
+    ):
+        report_counts[subject_id][0] += 1
+        report_counts[subject_id][1] += status == Verification.VERIFIED
+        if status != Verification.REJECTED:
+            sources[subject_id].add(reporter_id)
+    firms = []
+    for pk, name in sorted(names.items(), key=lambda item: item[1]):
+        present = [c for c in expected if (pk, c) in latest]
+        ages = [(now - latest[(pk, c)]).days for c in present]
+        n_reports, n_verified = report_counts[pk]
+        firms.append(FirmFigures(
+            agent_id=pk, name=name,
+            coverage=len(present) / len(expected) if expected else 1.0,
+            fresh_share=sum(1 for a in ages if a <= FRESH_DAYS) / len(expected) if expected else 1.0,
+            freshness_days=sum(ages) / len(ages) if ages else None,
+            verified_share=n_verified / n_reports if n_reports else None,
+            reports=n_reports, verified=n_verified, sources=len(sources[pk]),
+            missing=[Category(c).label for c in expected if c not in present],
+            stale=[Category(c).label for c, a in zip(present, ages, strict=True) if a > FRESH_DAYS],
+        ))
+    n = len(firms)
+    all_reports = sum(f.reports for f in firms)
+    ages = [f.freshness_days for f in firms if f.freshness_days is not None]
+    summary = {
+        "firms": n,
+        "coverage": sum(f.coverage for f in firms) / n if n else None,
+        "fresh_share": sum(f.fresh_share for f in firms) / n if n else None,
+        "freshness_days": sum(ages) / len(ages) if ages else None,
+        "verified_share": sum(f.verified for f in firms) / all_reports if all_reports else None,
+        "sources": sum(f.sources for f in firms) / n if n else None,
+        "low_coverage": sum(1 for f in firms if f.coverage < 0.5),
+    }
+    return {"firms": firms, "summary": summary, "expected": [Category(c).label for c in expected]}

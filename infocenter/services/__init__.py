@@ -1,0 +1,35 @@
+"""Writes of the centre (DESIGN.md §4.1). The public service API other apps call:
+
+- ``publication_create``, ``publication_correct``, ``publication_retract``, ``publication_publish``
+- ``report_file``, ``report_reply``, ``report_decide``
+- ``consent_grant``, ``consent_revoke``, ``consents_expire``, ``access_log_record``
+- ``event_emit``, ``register_handler``, ``rescore_trigger_add``, ``events_dispatch``
+- ``subscription_create``, ``subscription_delete``, ``notification_mark_read``, …
+"""
+
+from .consent import access_log_record, consent_grant, consent_revoke, consents_expire  # noqa: F401
+from .events import (  # noqa: F401
+    RESCORE_REQUESTED,
+    event_deliver,
+    event_emit,
+    events_claim,
+    events_dispatch,
+    handlers_for,
+    register_handler,
+    rescore_trigger_add,
+)
+from .notifications import (  # noqa: F401
+    alert_acknowledge,
+    notification_mark_read,
+    notifications_mark_all_read,
+    subscription_create,
+    subscription_delete,
+)
+from .publications import (  # noqa: F401
+    publication_correct,
+    publication_create,
+    publication_publish,
+    publication_retract,
+    publication_update_draft,
+)
+from .reports import report_decide, report_file, report_reply  # noqa: F401

@@ -1,0 +1,160 @@
+"""The outbox: ``event_emit`` writes an event in the caller's transaction; ``events_dispatch``
+(a Celery task every minute, and kicked after each commit) hands events to the handlers
+registered with ``register_handler``.
+
+Exactly once in effect: a handler runs inside a transaction together with the insert of its
+``EventDelivery(event, handler)`` row, which is unique. If the worker dies before the commit,
+nothing of the handler stays and the event is claimed again when its lease runs out; if two
+workers race on the same event, the second insert fails and rolls the second run back. A
+handler that raises leaves no delivery and is retried after the lease; the other handlers of
+the event keep their deliveries and are not run again."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ..constants import EVENT_BATCH, EVENT_LEASE, EVENT_MAX_ATTEMPTS
+from ..models import Event, EventDelivery
+
+logger = logging.getLogger(__name__)
+
+# kind (or "*" for every kind, or "prefix.*") → {handler name: function}
+_HANDLERS: dict[str, dict[str, Callable]] = defaultdict(dict)
+
+RESCORE_REQUESTED = "rescore.requested"
+# Kinds of event after which the agents they concern should be re-scored (see handlers.py).
+RESCORE_TRIGGERS: set[str] = {
+    "publication.published", "publication.corrected", "publication.retracted",
+    "report.filed", "report.decided",
+}
+
+
+def register_handler(kind: str, func: Callable[[Event], None], *, name: str | None = None) -> str:
+    """Call ``func(event)`` for every event of ``kind`` (exact, ``"prefix.*"`` or ``"*"``).
+
+    Call it from your ``AppConfig.ready()``. The handler must be idempotent in what it does
+    outside the database (send e-mail with ``transaction.on_commit``); its database writes are
+    committed with its delivery row. ``name`` (default: module.qualname) identifies the handler
+    in delivery rows — keep it stable across releases. Registering the same name again replaces
+    the function. Returns the name."""
+    name = name or f"{func.__module__}.{func.__qualname__}"
+    _HANDLERS[kind][name] = func
+    return name
+
+
+def handlers_for(kind: str) -> list[tuple[str, Callable]]:
+    found: dict[str, Callable] = {}
+    for pattern, handlers in _HANDLERS.items():
+        if pattern == "*" or pattern == kind or (pattern.endswith(".*") and kind.startswith(pattern[:-1])):
+            found.update(handlers)
+    return sorted(found.items())
+
+
+def rescore_trigger_add(kind: str) -> None:
+    """Ask the centre to emit ``rescore.requested`` after events of ``kind`` (e.g. a repayment)."""
+    RESCORE_TRIGGERS.add(kind)
+
+
+def _json(payload: dict) -> dict:
+    # Decimals, dates and UUIDs become strings; the stored payload is plain JSON.
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
+def event_emit(*, kind: str, subject_agent=None, actor=None, actor_agent=None, payload: dict | None = None,
+               agent_ids=None) -> Event:
+    """Write an event row in the caller's transaction (the outbox) and kick the dispatcher
+    once that transaction commits. ``agent_ids`` lists the agents the event concerns (for
+    re-scoring), default the subject agent."""
+    payload = dict(payload or {})
+    if agent_ids:
+        payload["agent_ids"] = sorted({int(i) for i in agent_ids})
+    event = Event.objects.create(
+        kind=kind, subject_agent=subject_agent, actor=actor if getattr(actor, "pk", None) else None,
+        actor_agent=actor_agent, payload=_json(payload),
+    )
+    _kick_on_commit()
+    return event
+
+
+def _kick() -> None:
+    from ..tasks import events_dispatch as task
+
+    try:
+        task.delay()
+    except Exception:  # the broker may be down; the beat entry dispatches within a minute
+        logger.warning("could not enqueue the event dispatcher; beat will run it", exc_info=True)
+
+
+def _kick_on_commit() -> None:
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(item[1] is _kick for item in conn.run_on_commit):
+        return  # one kick per transaction is enough
+    transaction.on_commit(_kick, robust=True)
+
+
+def events_claim(*, now=None, batch: int = EVENT_BATCH, lease=EVENT_LEASE) -> list[int]:
+    """Claim up to ``batch`` undelivered events whose lease is free or has run out: set a new
+    lease and count the attempt. On PostgreSQL rows locked by another worker are skipped
+    (``SELECT … FOR UPDATE SKIP LOCKED``); SQLite serialises writers, a plain loop suffices."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        qs = (
+            Event.objects.filter(dispatched_at__isnull=True, attempts__lt=EVENT_MAX_ATTEMPTS)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+            .order_by("pk")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        ids = list(qs.values_list("pk", flat=True)[:batch])
+        if ids:
+            Event.objects.filter(pk__in=ids).update(lease_until=now + lease, attempts=F("attempts") + 1)
+    return ids
+
+
+def event_deliver(event: Event, *, now=None) -> bool:
+    """Run every handler of the event that has no delivery yet. True when all are delivered."""
+    done = set(EventDelivery.objects.filter(event=event).values_list("handler", flat=True))
+    errors = []
+    for name, func in handlers_for(event.kind):
+        if name in done:
+            continue
+        try:
+            with transaction.atomic():
+                func(event)
+                EventDelivery.objects.create(event=event, handler=name)
+        except IntegrityError as exc:
+            # Another worker delivered it meanwhile (our run was rolled back), or the handler
+            # itself broke a constraint (then there is no delivery and it is retried).
+            if not EventDelivery.objects.filter(event=event, handler=name).exists():
+                errors.append(f"{name}: {exc!r}")
+        except Exception as exc:
+            logger.exception("event handler %s failed on event %s", name, event.pk)
+            errors.append(f"{name}: {exc!r}")
+    now = now or timezone.now()
+    if errors:
+        Event.objects.filter(pk=event.pk).update(last_error="\n".join(errors)[:4000])
+        return False
+    Event.objects.filter(pk=event.pk).update(dispatched_at=now, lease_until=None, last_error="")
+    return True
+
+
+def events_dispatch(*, now=None, max_batches: int = 10) -> int:
+    """Claim and deliver pending events, batch after batch (events that handlers emit, such as
+    ``rescore.requested``, are delivered in a later batch of the same run). Returns how many
+    events were fully delivered."""
+    delivered = 0
+    for _ in range(max_batches):
+        ids = events_claim(now=now)
+        if not ids:
+            break
+        for event in Event.objects.filter(pk__in=ids).order_by("pk"):
+            delivered += event_deliver(event, now=now)
+    return delivered

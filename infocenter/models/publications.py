@@ -18,8 +18,8 @@ from agents.models import government_prefixes_q
 from agents.restrict import NOTHING, RestrictedManager, Viewer
 
 from ..choices import CATEGORY_MODULE, CONFIDENTIAL, Category, InfoModule, PublicationStatus, Visibility
-from ..validators import validate_attachment
 from ..rules import finance_company_members, held_consents
+from ..validators import validate_attachment
 
 
 def publication_upload_to(instance, filename: str) -> str:

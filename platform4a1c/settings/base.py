@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram search of the centre (lookups only; harmless on SQLite)
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -187,6 +188,16 @@ CELERY_BEAT_SCHEDULE = {
     "agents-expire-invitations": {
         "task": "agents.tasks.invitations_expire",
         "schedule": crontab(minute="*/5"),
+    },
+    # the centre's outbox: deliver pending events (also kicked after each commit)
+    "infocenter-dispatch-events": {
+        "task": "infocenter.tasks.events_dispatch",
+        "schedule": crontab(minute="*"),
+    },
+    # take back the permission of consents whose period has ended (visibility checks dates itself)
+    "infocenter-expire-consents": {
+        "task": "infocenter.tasks.consents_expire",
+        "schedule": crontab(minute=5),
     },
 }
 

@@ -1,0 +1,209 @@
+"""Writes of the ledger: accounts, balanced append-only journal entries, reversals.
+
+Public API (keyword-only, ``@transaction.atomic``):
+
+* ``account_get(agent_id=, purpose=, loan_id=None) -> Account`` — the account of an agent for a
+  purpose (and loan, for per-loan purposes), opened on first use with its type from the purpose.
+* ``accounts_get(specs) -> dict`` — many at once: ``specs`` are ``(agent_id, purpose, loan_id)``.
+* ``entry_post(idempotency_key=, lines=, kind=, effective_date=, payload=None, memo="", loan=None,
+  user=None) -> (JournalEntry, created)`` — ``lines`` are ``(Account, Decimal)`` pairs, debit
+  positive, credit negative; at least two non-zero lines summing to exactly zero. The same key
+  with the same ``payload`` returns the first entry (``created=False``); another payload under
+  the key raises ``IdempotencyConflict``. Cached balances are updated in the same transaction.
+* ``entry_reverse(entry=, user=None, memo="", effective_date=None, idempotency_key=None)`` — a
+  reversing entry (negated postings) for a manual entry; loan entries are corrected through the
+  loan services.
+* ``capital_contribute(agent=, amount=, on=, idempotency_key=, user=None)`` — paid-in capital:
+  cash (debit) against capital (credit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from agents.money import FEN, ZERO
+
+from ..choices import ACCOUNT_TYPE_OF, PER_LOAN_PURPOSES, AccountPurpose, Currency, EntryKind
+from ..validation import collect, parse_amount, parse_date
+from .models import Account, JournalEntry, Posting
+
+__all__ = [
+    "IdempotencyConflict", "account_get", "account_spec", "accounts_get", "capital_contribute", "entry_post", "entry_reverse",
+    "fingerprint_of", "parse_idempotency_key",
+]
+
+MAX_KEY_LENGTH = 160  # the ledger prefixes keys ("repayment:…") within its 200 characters
+
+
+class IdempotencyConflict(ValidationError):
+    """The idempotency key was already used for a different request."""
+
+    def __init__(self, message=None):
+        super().__init__(message or _("This idempotency key was already used for a different request; nothing "
+                                      "was posted. Use a new key for a new request."), code="idempotency_conflict")
+
+
+def fingerprint_of(payload: dict) -> str:
+    """SHA-256 of the canonical JSON of a request payload (Decimals and dates as text)."""
+    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def parse_idempotency_key(raw) -> str:
+    key = str(raw if raw is not None else "").strip()
+    if not key:
+        raise ValidationError(_("Every request needs an idempotency key."), code="required")
+    if len(key) > MAX_KEY_LENGTH or any(ord(c) < 32 for c in key):
+        raise ValidationError(_("The idempotency key must be at most %(max)s printable characters."),
+                              code="invalid", params={"max": MAX_KEY_LENGTH})
+    return key
+
+
+def account_spec(agent_id: int, purpose: str, loan_id: int | None):
+    """The normalised key of an account: per-loan purposes keep the loan, others drop it."""
+    if purpose in PER_LOAN_PURPOSES and loan_id is None:
+        raise ValueError(f"{purpose} accounts are kept per loan")
+    if purpose not in PER_LOAN_PURPOSES:
+        loan_id = None
+    return (agent_id, purpose, loan_id)
+
+
+def accounts_get(specs: Iterable[tuple]) -> dict[tuple, Account]:
+    """The accounts for ``(agent_id, purpose, loan_id)`` specs, opening missing ones. One query
+    when they all exist."""
+    wanted = {account_spec(*s) for s in specs}
+    if not wanted:
+        return {}
+    q = Q()
+    for agent_id, purpose, loan_id in wanted:
+        q |= Q(agent_id=agent_id, purpose=purpose, loan_id=loan_id, currency=Currency.CNY)
+    found = {(a.agent_id, a.purpose, a.loan_id): a for a in Account.objects.filter(q)}
+    for agent_id, purpose, loan_id in wanted - found.keys():
+        account, _created = Account.objects.get_or_create(
+            agent_id=agent_id, purpose=purpose, loan_id=loan_id, currency=Currency.CNY,
+            defaults={"type": ACCOUNT_TYPE_OF[purpose]},
+        )
+        found[(agent_id, purpose, loan_id)] = account
+    return found
+
+
+def account_get(*, agent_id: int, purpose: str, loan_id: int | None = None) -> Account:
+    spec = account_spec(agent_id, purpose, loan_id)
+    return accounts_get([spec])[spec]
+
+
+def _existing(key: str, fingerprint: str) -> JournalEntry | None:
+    entry = JournalEntry.objects.filter(idempotency_key=key).first()
+    if entry is not None and entry.fingerprint != fingerprint:
+        raise IdempotencyConflict()
+    return entry
+
+
+def _check_lines(lines: Sequence[tuple[Account, Decimal]]) -> list[tuple[Account, Decimal]]:
+    clean = []
+    for account, amount in lines:
+        if not isinstance(amount, Decimal) or not amount.is_finite() or amount != amount.quantize(FEN):
+            raise ValidationError(_("Posting amounts must be exact to the fen."), code="invalid_posting")
+        if amount != ZERO:
+            clean.append((account, amount))
+    if len(clean) < 2:
+        raise ValidationError(_("A journal entry needs at least two postings."), code="too_few_postings")
+    if sum((a for _acc, a in clean), ZERO) != ZERO:
+        raise ValidationError(_("The journal entry does not balance: its postings must sum to zero."),
+                              code="unbalanced")
+    if len({acc.currency for acc, _a in clean}) != 1:
+        raise ValidationError(_("All postings of an entry must be in one currency."), code="currency")
+    return clean
+
+
+def _update_balances(lines: Sequence[tuple[Account, Decimal]]) -> None:
+    """Add each account's net amount to its cached balance, locking rows in one global order
+    (per-loan accounts first, then shared accounts by id) so concurrent entries cannot deadlock
+    and the busiest shared accounts are held for the shortest time."""
+    net: dict[int, Decimal] = defaultdict(Decimal)
+    shared: dict[int, bool] = {}
+    for account, amount in lines:
+        net[account.pk] += amount
+        shared[account.pk] = account.loan_id is None
+    for pk in sorted(net, key=lambda pk: (shared[pk], pk)):
+        if net[pk] != ZERO:
+            Account.objects.filter(pk=pk).update(balance=F("balance") + net[pk])
+
+
+@transaction.atomic
+def entry_post(*, idempotency_key: str, lines: Sequence[tuple[Account, Decimal]], kind: str, effective_date,
+               payload: dict | None = None, memo: str = "", loan=None, user=None,
+               reverses: JournalEntry | None = None) -> tuple[JournalEntry, bool]:
+    """Post a balanced journal entry (see the module docstring). Returns ``(entry, created)``."""
+    if kind not in EntryKind.values:
+        raise ValueError(f"unknown entry kind {kind!r}")
+    fingerprint = fingerprint_of(payload if payload is not None else {
+        "kind": kind, "date": str(effective_date),
+        "lines": sorted((a.pk, str(amt)) for a, amt in lines),
+    })
+    existing = _existing(idempotency_key, fingerprint)
+    if existing is not None:
+        return existing, False
+    clean = _check_lines(lines)
+    entry = JournalEntry(idempotency_key=idempotency_key, fingerprint=fingerprint, kind=kind,
+                         effective_date=effective_date, memo=memo[:300], loan=loan, created_by=user,
+                         reverses=reverses)
+    try:
+        with transaction.atomic():
+            entry.save(force_insert=True)
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer as a retry would be.
+        existing = _existing(idempotency_key, fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    Posting.objects.bulk_create([Posting(entry=entry, account=account, amount=amount) for account, amount in clean])
+    _update_balances(clean)
+    return entry, True
+
+
+@transaction.atomic
+def entry_reverse(*, entry: JournalEntry, user=None, memo: str = "", effective_date=None,
+                  idempotency_key: str | None = None) -> JournalEntry:
+    """Reverse a manual entry with an entry of negated postings (append-only correction)."""
+    if entry.loan_id is not None:
+        raise ValidationError(_("Entries of a loan are corrected through the loan's own actions."),
+                              code="loan_entry")
+    if entry.kind == EntryKind.REVERSAL:
+        raise ValidationError(_("A reversal cannot itself be reversed; post a new entry."), code="reversal")
+    if JournalEntry.objects.filter(reverses=entry).exists():
+        raise ValidationError(_("This entry has already been reversed."), code="already_reversed")
+    key = idempotency_key or f"reversal:{entry.pk}"
+    lines = [(p.account, -p.amount) for p in entry.postings.select_related("account")]
+    reversal, _created = entry_post(
+        idempotency_key=key, lines=lines, kind=EntryKind.REVERSAL,
+        effective_date=effective_date or entry.effective_date, payload={"reverses": entry.pk},
+        memo=memo or f"reversal of #{entry.pk}", user=user, reverses=entry,
+    )
+    return reversal
+
+
+@transaction.atomic
+def capital_contribute(*, agent, amount, on, idempotency_key, user=None) -> JournalEntry:
+    """Paid-in capital (or opening funds) of an agent: its cash account against its capital."""
+    values = collect(amount=lambda: parse_amount(amount), on=lambda: parse_date(on),
+                     idempotency_key=lambda: parse_idempotency_key(idempotency_key))
+    accounts = accounts_get([(agent.pk, AccountPurpose.CASH, None), (agent.pk, AccountPurpose.CAPITAL, None)])
+    cash, capital = accounts[(agent.pk, AccountPurpose.CASH, None)], accounts[(agent.pk, AccountPurpose.CAPITAL, None)]
+    entry, _created = entry_post(
+        idempotency_key=f"capital:{values['idempotency_key']}",
+        lines=[(cash, values["amount"]), (capital, -values["amount"])], kind=EntryKind.OPENING,
+        effective_date=values["on"], user=user,
+        payload={"agent": agent.pk, "amount": str(values["amount"]), "on": values["on"].isoformat()},
+        memo="capital",
+    )
+    return entry

@@ -1,0 +1,13 @@
+"""Models of lending and the ledger (issue 3). The ledger lives in ``lending.ledger`` and shares
+the ``lending`` app label."""
+
+from lending.ledger.models import Account, JournalEntry, LedgerAlert, Posting
+
+from .applications import Application, ApplicationDocument
+from .loans import BucketMove, Instalment, Loan, Repayment, RepaymentAllocation
+from .products import Product
+
+__all__ = [
+    "Account", "Application", "ApplicationDocument", "BucketMove", "Instalment", "JournalEntry", "LedgerAlert",
+    "Loan", "Posting", "Product", "Repayment", "RepaymentAllocation",
+]

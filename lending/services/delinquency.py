@@ -1,0 +1,128 @@
+"""Delinquency: the nightly run and the per-loan refresh after a repayment.
+
+``delinquency_run(as_of=)`` is set-based SQL — a handful of statements whatever the number of
+loans, no per-loan Python loop:
+
+1. instalments of active loans due before ``as_of`` and not paid become ``overdue``;
+2. penalty interest (罚息) accrues on each overdue instalment's unpaid principal and interest at
+   the loan's penalty rate ÷ 360 per day since the due date (or the last accrual), half-up to the
+   fen — the same formula as ``repayments.penalty_increment``;
+3. days past due per loan = ``as_of`` − the oldest unpaid overdue due date;
+4. a ``BucketMove`` row for every loan whose bucket or class changes;
+5. the bucket (1–30, 31–60, 61–90, 91–180, 181–360, >360) and the five-category class
+   (``choices.CLASS_BOUNDS``) of every active loan.
+
+It is idempotent: running it twice for the same date accrues nothing more and moves nothing.
+On SQLite the same statements run with SQLite's date functions (its arithmetic is floating
+point; values are rounded to the fen when stored and read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..choices import BUCKET_BOUNDS, CLASS_BOUNDS, InstalmentStatus, LoanStatus, bucket_for, case_sql, class_for
+from ..models import BucketMove, Instalment, Loan
+from ..validation import parse_date
+
+INST = Instalment._meta.db_table
+LOAN = Loan._meta.db_table
+MOVE = BucketMove._meta.db_table
+
+
+@dataclass
+class DelinquencyReport:
+    as_of: date
+    newly_overdue: int
+    penalty_accruals: int
+    moves: int
+    active_loans: int
+
+
+def _sql(vendor: str) -> dict[str, str]:
+    pg = vendor == "postgresql"
+    as_of = "%(as_of)s::date" if pg else "%(as_of)s"
+
+    def days(later: str, earlier: str) -> str:
+        return f"({later} - {earlier})" if pg else f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    greatest = "GREATEST" if pg else "MAX"
+    bucket_case = case_sql("l.dpd", BUCKET_BOUNDS)
+    class_case = case_sql("l.dpd", CLASS_BOUNDS)
+    active = f"'{LoanStatus.ACTIVE}'"
+    return {
+        "mark_overdue": f"""
+            UPDATE {INST} AS i SET status = '{InstalmentStatus.OVERDUE}'
+              FROM {LOAN} AS l
+             WHERE l.id = i.loan_id AND l.status = {active}
+               AND i.status = '{InstalmentStatus.PENDING}' AND i.due_date < {as_of}""",
+        "accrue_penalty": f"""
+            UPDATE {INST} AS i
+               SET penalty_accrued = i.penalty_accrued + ROUND(
+                       (i.principal_due - i.principal_paid + i.interest_due - i.interest_paid) * l.penalty_rate
+                       * {days(as_of, f"{greatest}(i.due_date, COALESCE(i.penalty_through, i.due_date))")} / 360, 2),
+                   penalty_through = {as_of}
+              FROM {LOAN} AS l
+             WHERE l.id = i.loan_id AND l.status = {active}
+               AND i.status = '{InstalmentStatus.OVERDUE}' AND i.due_date < {as_of}
+               AND (i.penalty_through IS NULL OR i.penalty_through < {as_of})""",
+        "dpd_overdue": f"""
+            UPDATE {LOAN} AS l SET dpd = o.dpd
+              FROM (SELECT loan_id, {days(as_of, "MIN(due_date)")} AS dpd
+                      FROM {INST}
+                     WHERE status = '{InstalmentStatus.OVERDUE}' AND due_date < {as_of}
+                     GROUP BY loan_id) AS o
+             WHERE l.id = o.loan_id AND l.status = {active} AND l.dpd <> o.dpd""",
+        "dpd_current": f"""
+            UPDATE {LOAN} AS l SET dpd = 0
+             WHERE l.status = {active} AND l.dpd <> 0
+               AND NOT EXISTS (SELECT 1 FROM {INST} AS i
+                                WHERE i.loan_id = l.id AND i.status = '{InstalmentStatus.OVERDUE}'
+                                  AND i.due_date < {as_of})""",
+        "moves": f"""
+            INSERT INTO {MOVE} (loan_id, moved_on, dpd, from_bucket, to_bucket, from_class, to_class, created_at)
+            SELECT l.id, {as_of}, l.dpd, l.bucket, {bucket_case}, l.loan_class, {class_case}, %(now)s
+              FROM {LOAN} AS l
+             WHERE l.status = {active} AND (l.bucket <> {bucket_case} OR l.loan_class <> {class_case})""",
+        "classify": f"""
+            UPDATE {LOAN} AS l SET bucket = {bucket_case}, loan_class = {class_case}, delinquency_as_of = {as_of}
+             WHERE l.status = {active}""",
+    }
+
+
+@transaction.atomic
+def delinquency_run(*, as_of=None) -> DelinquencyReport:
+    """The nightly delinquency run for ``as_of`` (default: today). See the module docstring."""
+    as_of = parse_date(as_of) if as_of is not None else timezone.localdate()
+    statements = _sql(connection.vendor)
+    params = {"as_of": as_of.isoformat() if connection.vendor != "postgresql" else as_of, "now": timezone.now()}
+    counts = {}
+    with connection.cursor() as cursor:
+        for name, sql in statements.items():
+            cursor.execute(sql, params)
+            counts[name] = cursor.rowcount
+    return DelinquencyReport(as_of=as_of, newly_overdue=counts["mark_overdue"],
+                             penalty_accruals=counts["accrue_penalty"], moves=counts["moves"],
+                             active_loans=counts["classify"])
+
+
+def loan_refresh_delinquency(*, loan: Loan, as_of: date, instalments: list[Instalment]) -> None:
+    """Recompute one loan's days past due, bucket and class right after a repayment (the loan is
+    locked by the caller). ``instalments`` are its unpaid instalments. Skipped for a backdated
+    payment older than the last run (the next nightly run brings it up to date)."""
+    if loan.status != LoanStatus.ACTIVE and loan.status != LoanStatus.CLOSED:
+        return
+    if loan.delinquency_as_of and as_of < loan.delinquency_as_of:
+        return
+    overdue = [i.due_date for i in instalments if i.due_date < as_of]
+    dpd = (as_of - min(overdue)).days if overdue else 0
+    bucket, loan_class = bucket_for(dpd), class_for(dpd)
+    if bucket != loan.bucket or loan_class != loan.loan_class:
+        BucketMove.objects.create(loan=loan, moved_on=as_of, dpd=dpd, from_bucket=loan.bucket, to_bucket=bucket,
+                                  from_class=loan.loan_class, to_class=loan_class)
+    loan.dpd, loan.bucket, loan.loan_class, loan.delinquency_as_of = dpd, bucket, loan_class, as_of
+    loan.save(update_fields=["dpd", "bucket", "loan_class", "delinquency_as_of"])

@@ -1,0 +1,125 @@
+"""Disbursement and write-off of loans."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agents.money import ZERO
+
+from ..choices import NON_PERFORMING_CLASSES, EntryKind, InstalmentStatus, LoanClass, LoanStatus
+from ..ledger.models import JournalEntry
+from ..ledger.services import IdempotencyConflict, fingerprint_of, parse_idempotency_key
+from ..models import BucketMove, Instalment, Loan
+from ..permissions import DISBURSE, WRITE_OFF, four_eyes_waived, require
+from ..schedules import build_from_anchor
+from ..validation import collect, parse_date
+from .postings import disbursement_lines, post, write_off_lines
+
+
+def _lock(loan: Loan) -> Loan:
+    return Loan.objects.select_for_update(of=("self",)).select_related("lender", "borrower", "product") \
+        .get(pk=loan.pk)
+
+
+def _not_future(value):
+    if value > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."), code="future")
+    return value
+
+
+def _retry_or_conflict(entry_key: str, fingerprint: str) -> bool:
+    entry = JournalEntry.objects.filter(idempotency_key=entry_key).only("fingerprint").first()
+    if entry is None:
+        return False
+    if entry.fingerprint != fingerprint:
+        raise IdempotencyConflict()
+    return True
+
+
+@transaction.atomic
+def loan_disburse(*, loan: Loan, user, disbursed_on, idempotency_key: str) -> Loan:
+    """Pay out a contracted loan on ``disbursed_on`` (today or earlier): posts the disbursement
+    to the ledger, creates the instalments from ``build_schedule`` and activates the loan.
+    Needs the DISBURSE capability and — maker-checker — someone other than the approver. The
+    same key and date again return the loan unchanged; any other second disbursement is refused."""
+    values = collect(disbursed_on=lambda: _not_future(parse_date(disbursed_on)),
+                     idempotency_key=lambda: parse_idempotency_key(idempotency_key))
+    loan = _lock(loan)
+    payload = {"loan": loan.pk, "disbursed_on": values["disbursed_on"].isoformat(), "key": values["idempotency_key"]}
+    fingerprint = fingerprint_of(payload)
+    entry_key = f"disbursement:{loan.pk}"
+    if loan.status != LoanStatus.CONTRACTED:
+        if loan.disbursement_key == values["idempotency_key"] and _retry_or_conflict(entry_key, fingerprint):
+            return loan
+        if loan.disbursement_key == values["idempotency_key"]:
+            raise IdempotencyConflict()
+        raise ValidationError(_("This loan has already been disbursed."), code="already_disbursed")
+    require(user, loan.lender, DISBURSE)
+    if not four_eyes_waived(loan.lender) and loan.approved_by_id == user.pk:
+        raise PermissionDenied(_("The person who approved a loan cannot also disburse it (maker-checker)."))
+    start = values["disbursed_on"]
+    schedule = build_from_anchor(principal=loan.principal, annual_rate=loan.annual_rate, periods=loan.periods,
+                                 method=loan.method, frequency=loan.frequency, start=start,
+                                 instalment_multiple=loan.instalment_multiple_decimal, anchor=start, offset=0)
+    Instalment.objects.bulk_create([
+        Instalment(loan=loan, period=row.period, period_start=row.period_start, due_date=row.due_date,
+                   accrual_periods=row.accrual_periods, principal_due=row.principal, interest_due=row.interest)
+        for row in schedule
+    ])
+    loan.status, loan.disbursed_on, loan.maturity_date = LoanStatus.ACTIVE, start, schedule.maturity
+    loan.principal_outstanding, loan.disbursed_by = loan.principal, user
+    loan.disbursement_key, loan.delinquency_as_of = values["idempotency_key"], start
+    loan.save(update_fields=["status", "disbursed_on", "maturity_date", "principal_outstanding", "disbursed_by",
+                             "disbursement_key", "delinquency_as_of"])
+    post(loan=loan, kind=EntryKind.DISBURSEMENT, key=entry_key, payload=payload, effective_date=start,
+         lines=disbursement_lines(loan), user=user)
+    return loan
+
+
+@transaction.atomic
+def loan_write_off(*, loan: Loan, user, reason: str, written_off_on, idempotency_key: str) -> Loan:
+    """The lender's decision to write a non-performing loan off (核销): the outstanding principal
+    leaves the lender's receivables through the ledger (write-off expense); the borrower still
+    owes it (账销案存) and later payments are booked as recoveries. A manager of the lender only."""
+    values = collect(written_off_on=lambda: _not_future(parse_date(written_off_on)),
+                     idempotency_key=lambda: parse_idempotency_key(idempotency_key))
+    loan = _lock(loan)
+    payload = {"loan": loan.pk, "on": values["written_off_on"].isoformat(), "key": values["idempotency_key"]}
+    fingerprint = fingerprint_of(payload)
+    entry_key = f"write-off:{loan.pk}"
+    if loan.status == LoanStatus.WRITTEN_OFF and _retry_or_conflict(entry_key, fingerprint):
+        return loan
+    require(user, loan.lender, WRITE_OFF)
+    if loan.status != LoanStatus.ACTIVE:
+        raise ValidationError(_("Only an active loan can be written off."), code="status")
+    if loan.loan_class not in NON_PERFORMING_CLASSES:
+        raise ValidationError(_("Only a non-performing loan (substandard, doubtful or loss) can be written off."),
+                              code="performing")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Record the reasons for the write-off.")})
+    if values["written_off_on"] < loan.disbursed_on:
+        raise ValidationError({"written_off_on": _("The loan was not yet disbursed on that date.")})
+    amount = loan.principal_outstanding
+    if amount <= ZERO:
+        raise ValidationError(_("Nothing is outstanding on this loan."), code="nothing_outstanding")
+    post(loan=loan, kind=EntryKind.WRITE_OFF, key=entry_key, payload=payload, effective_date=values["written_off_on"],
+         lines=write_off_lines(loan, amount), user=user, memo=f"{loan.contract_no}: {reason}"[:300])
+    if loan.loan_class != LoanClass.LOSS:
+        BucketMove.objects.create(loan=loan, moved_on=values["written_off_on"], dpd=loan.dpd, from_bucket=loan.bucket,
+                                  to_bucket=loan.bucket, from_class=loan.loan_class, to_class=LoanClass.LOSS)
+    loan.status, loan.loan_class = LoanStatus.WRITTEN_OFF, LoanClass.LOSS
+    loan.written_off_on, loan.written_off_by, loan.written_off_amount = values["written_off_on"], user, amount
+    loan.write_off_reason = reason
+    loan.save(update_fields=["status", "loan_class", "written_off_on", "written_off_by", "written_off_amount",
+                             "write_off_reason"])
+    return loan
+
+
+def open_instalments(loan: Loan) -> list[Instalment]:
+    """The instalments of the current schedule not yet paid in full, oldest first."""
+    return list(loan.instalments.exclude(status__in=(InstalmentStatus.SUPERSEDED, InstalmentStatus.PAID))
+                .order_by("due_date", "period"))

@@ -1,0 +1,140 @@
+"""Strict parsing of lending input: rates, terms, dates, choices.
+
+Every parser turns raw user input (a form value, a CLI option, an API field) into an exact
+value or raises a ``ValidationError`` with a clear, translated message. Amounts are parsed by
+``agents.money.parse_amount``. ``collect()`` runs several parsers and reports every bad field at
+once, keyed by field name, so a form can show each error beside its field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from agents.money import parse_amount
+
+__all__ = ["collect", "parse_amount", "parse_choice", "parse_date", "parse_periods", "parse_rate"]
+
+_FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９．－＋％"}
+MAX_RATE = Decimal("1")  # 100 % a year: anything above is a typing error
+RATE_PLACES = 8
+MAX_PERIODS = 360
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+
+def _text(raw) -> str:
+    return str(raw if raw is not None else "").strip().translate(_FULLWIDTH).replace(",", "")
+
+
+def parse_rate(raw, *, allow_zero: bool = True) -> Decimal:
+    """An annual interest rate as a fraction: ``0.0435`` (or ``"4.35%"``) → ``Decimal("0.0435")``.
+
+    Floats, NaN, negatives, more than 8 decimals and rates above 100 % a year are refused.
+    """
+    if isinstance(raw, float):
+        raise ValidationError(_("Rates must be given as exact decimals, not floating point."), code="float")
+    if isinstance(raw, bool):
+        raise ValidationError(_("“%(value)s” is not an interest rate."), code="invalid", params={"value": raw})
+    if isinstance(raw, Decimal | int):
+        value = Decimal(raw)
+    else:
+        text = _text(raw)
+        if not text:
+            raise ValidationError(_("Enter an interest rate."), code="required")
+        percent = text.endswith("%")
+        try:
+            value = Decimal(text.rstrip("%").strip())
+        except InvalidOperation:
+            raise ValidationError(_("“%(value)s” is not an interest rate."), code="invalid", params={"value": raw})
+        if percent and value.is_finite():
+            value = value / 100
+    if not value.is_finite():
+        raise ValidationError(_("“%(value)s” is not an interest rate."), code="invalid", params={"value": raw})
+    if value < 0:
+        raise ValidationError(_("The interest rate cannot be negative."), code="negative")
+    if value == 0 and not allow_zero:
+        raise ValidationError(_("The interest rate must be greater than zero."), code="zero")
+    if value > MAX_RATE:
+        raise ValidationError(
+            _("An annual rate above %(max)s is not plausible; give the rate as a fraction, e.g. 0.0435 for %(example)s."),
+            code="too_large", params={"max": "100%", "example": "4.35%"})
+    if value != value.quantize(Decimal(1).scaleb(-RATE_PLACES)):
+        raise ValidationError(_("Rates have at most %(places)s decimals."), code="precision",
+                              params={"places": RATE_PLACES})
+    return value.normalize() if value else Decimal("0")
+
+
+def parse_periods(raw, *, maximum: int = MAX_PERIODS) -> int:
+    """A number of repayment periods (the term): a whole number from 1 to ``maximum``."""
+    if isinstance(raw, bool | float):
+        raise ValidationError(_("The term must be a whole number of periods."), code="invalid")
+    if isinstance(raw, int):
+        value = raw
+    else:
+        text = _text(raw)
+        if not text:
+            raise ValidationError(_("Enter the term (number of periods)."), code="required")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(_("The term must be a whole number of periods."), code="invalid")
+        if not number.is_finite() or number != number.to_integral_value():
+            raise ValidationError(_("The term must be a whole number of periods."), code="invalid")
+        value = int(number)
+    if value <= 0:
+        raise ValidationError(_("The term must be at least one period."), code="zero")
+    if value > maximum:
+        raise ValidationError(_("The term is too long (at most %(max)s periods)."), code="too_large",
+                              params={"max": maximum})
+    return value
+
+
+def parse_date(raw) -> date:
+    """A business date: a ``date`` or ``YYYY-MM-DD`` text; impossible dates (30 February) are refused."""
+    if isinstance(raw, datetime):
+        raise ValidationError(_("Give a calendar date, not a date and time."), code="invalid")
+    if isinstance(raw, date):
+        value = raw
+    else:
+        text = _text(raw)
+        if not text:
+            raise ValidationError(_("Enter a date."), code="required")
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(_("“%(value)s” is not a valid date (YYYY-MM-DD)."), code="invalid",
+                                  params={"value": raw})
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValidationError(_("“%(value)s” is outside the years this platform handles."), code="out_of_range",
+                              params={"value": raw})
+    return value
+
+
+def parse_choice(raw, choices) -> str:
+    """One of the values of a ``TextChoices`` class."""
+    value = _text(raw)
+    if value not in choices.values:
+        raise ValidationError(_("“%(value)s” is not one of: %(choices)s."), code="invalid_choice",
+                              params={"value": raw, "choices": ", ".join(choices.values)})
+    return value
+
+
+def collect(**parsers: Callable[[], object]) -> dict:
+    """Run each parser; return ``{field: value}`` or raise one ``ValidationError`` keyed by field."""
+    values, errors = {}, {}
+    for name, parser in parsers.items():
+        try:
+            values[name] = parser()
+        except ValidationError as error:
+            errors[name] = error.error_list if hasattr(error, "error_list") else [error]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def amount_parser(raw, **kwargs) -> Callable[[], Decimal]:
+    return lambda: parse_amount(raw, **kwargs)

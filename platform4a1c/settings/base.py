@@ -189,6 +189,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agents.tasks.invitations_expire",
         "schedule": crontab(minute="*/5"),
     },
+    # lending: nightly delinquency (overdue, penalty interest, DPD, buckets, five-category class),
+    # then the ledger reconciliation (alerts when a balance or an entry is wrong)
+    "lending-delinquency-nightly": {
+        "task": "lending.tasks.delinquency_nightly",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "lending-ledger-check": {
+        "task": "lending.tasks.ledger_check",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # the centre's outbox: deliver pending events (also kicked after each commit)
     "infocenter-dispatch-events": {
         "task": "infocenter.tasks.events_dispatch",

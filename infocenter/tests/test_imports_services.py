@@ -201,3 +201,49 @@ def test_a_row_longer_than_the_header_is_reported_with_its_row(world):
     assert job.status == ImportStatus.FAILED
     assert "more cells than the header" in job.message
     assert not FirmRecord.objects.exists()
+
+
+def _bulk_firms(n: int):
+    from agents.models import Agent
+    from agents.validators import make_uscc
+
+    Agent.objects.bulk_create([
+        Agent(kind="enterprise", name=f"批量企业{i}", region_code="330784", region="永康市",
+              credit_code=make_uscc(division="330784", serial=60_000_000 + i), industry_code="C33", size_class="small")
+        for i in range(n)])
+    return list(Agent.objects.filter(name__startswith="批量企业").order_by("pk"))
+
+
+def _months(n: int) -> list[str]:
+    return [f"{2018 + i // 12}-{i % 12 + 1:02d}" for i in range(n)]
+
+
+def test_a_50000_row_file_imports_in_bulk(world, django_assert_max_num_queries):
+    firms = _bulk_firms(500)
+    lines = ["统一社会信用代码,期间,营业收入,净利润"]
+    lines += [f"{f.credit_code},{m},{i}.25,-{i % 7}.10" for i, (f, m) in
+              enumerate((f, m) for f in firms for m in _months(100))]
+    content = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    job = import_job_create(user=world.users["government"], agent=world.gov, kind="statement", file=upload(content))
+    # bulk: multi-row INSERTs, not one query per row (SQLite caps a statement at 999 parameters,
+    # so ~45 rows per INSERT there; PostgreSQL takes 2,000 rows per INSERT)
+    from django.db import connection
+
+    with django_assert_max_num_queries(150 if connection.vendor == "postgresql" else 1500):
+        import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.SUCCEEDED, job.message
+    assert (job.total_rows, job.created_rows) == (50_000, 50_000)
+    assert FirmRecord.objects.count() == 50_000
+    assert FirmRecord.objects.get(agent=firms[1], period="2018-01").revenue == Decimal("100.25")
+
+
+def test_one_bad_row_in_50000_leaves_nothing_behind(world):
+    firms = _bulk_firms(500)
+    lines = ["统一社会信用代码,期间,营业收入,净利润"]
+    lines += [f"{f.credit_code},{m},1.00,1.00" for f in firms for m in _months(100)]
+    lines[49_999] = lines[49_999].replace(",1.00,1.00", ",=HYPERLINK(\"x\"),1.00")
+    job = run(world, ("\n".join(lines)).encode("gbk"))
+    assert job.status == ImportStatus.FAILED
+    assert job.error_count == 1 and job.error_preview[0]["row"] == 50_000
+    assert not FirmRecord.objects.exists()

@@ -119,9 +119,13 @@ def events_claim(*, now=None, batch: int = EVENT_BATCH, lease=EVENT_LEASE) -> li
     return ids
 
 
+def _delivered_handlers(event: Event) -> set[str]:
+    return set(EventDelivery.objects.filter(event=event).values_list("handler", flat=True))
+
+
 def event_deliver(event: Event, *, now=None) -> bool:
     """Run every handler of the event that has no delivery yet. True when all are delivered."""
-    done = set(EventDelivery.objects.filter(event=event).values_list("handler", flat=True))
+    done = _delivered_handlers(event)
     errors = []
     for name, func in handlers_for(event.kind):
         if name in done:

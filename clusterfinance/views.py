@@ -27,6 +27,8 @@ class FinancePortalView(PortalMixin, TemplateView):
         if cluster:
             ctx.update(
                 firms=firms,
+                # for the centre's information-asymmetry card (computed per set of agent ids)
+                member_ids=list(firms.values_list("pk", flat=True)),
                 firm_totals=firms.aggregate(employees=Sum("enterprise_profile__employees"),
                                             revenue=Sum("enterprise_profile__annual_revenue")),
                 institutions=cluster_participants(user=user, cluster=cluster, kind="institution"),

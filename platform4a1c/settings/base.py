@@ -210,6 +210,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "infocenter.tasks.consents_expire",
         "schedule": crontab(minute=5),
     },
+    # module 3 disclosure: the finance company's records every morning (after the nightly
+    # delinquency run), the monthly platform disclosure on the first five working days
+    "clusterfinance-disclosure": {
+        "task": "clusterfinance.tasks.disclosure_run",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 REST_FRAMEWORK = {

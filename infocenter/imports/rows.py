@@ -148,6 +148,8 @@ class RowParser:
         self.figure_fields = [f for f in FIELDS_BY_KIND[self.kind] if f in self.columns]
         self.required = set(required_for(kind))
         self.seen: dict[tuple[int, str], int] = {}
+        # Codes and periods repeat on many rows: parse each distinct text once.
+        self._cache: dict[tuple[str, str], object] = {}
         assert set(self.columns) <= set(fields_for(kind))
 
     def _cell(self, cells, target):
@@ -174,7 +176,7 @@ class RowParser:
             if str(cells[index]).strip() and index not in formula_columns:
                 fail(index, cells[index], _("This column has no name; give it a header or leave it empty."))
 
-        def run(target, parser, **kwargs):
+        def run(target, parser, cache=False, **kwargs):
             idx = self.columns.get(target)
             if idx is not None and idx in formula_columns:
                 return None
@@ -182,20 +184,29 @@ class RowParser:
             if target in self.required and not str(raw).strip():
                 fail(target, raw, _("This value is required."))
                 return None
-            try:
-                return parser(raw, **kwargs)
-            except ValidationError as exc:
-                fail(target, raw, _message(exc))
+            key = (target, raw)
+            if cache and key in self._cache:
+                result = self._cache[key]
+            else:
+                try:
+                    result = parser(raw, **kwargs)
+                except ValidationError as exc:
+                    result = exc
+                if cache:
+                    self._cache[key] = result
+            if isinstance(result, ValidationError):
+                fail(target, raw, _message(result))
                 return None
+            return result
 
         agent_id = None
-        code = run("credit_code", parse_credit_code)
+        code = run("credit_code", parse_credit_code, cache=True)
         if code:
             try:
                 agent_id = self.directory.resolve(code)
             except ValidationError as exc:
                 fail("credit_code", self._cell(cells, "credit_code"), _message(exc))
-        period = run("period", parse_period)
+        period = run("period", parse_period, cache=True)
         reported_on = None
         if "reported_on" in self.columns and str(self._cell(cells, "reported_on")).strip():
             reported_on = run("reported_on", parse_date)

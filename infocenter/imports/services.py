@@ -168,37 +168,31 @@ def _fail(job: ImportJob, message: str, errors: list[RowError]) -> None:
 
 
 def _save_chunk(job: ImportJob, rows: list[ParsedRow], now) -> tuple[int, int]:
-    """bulk_create new records, bulk_update existing ones (the source's correction)."""
+    """One multi-row INSERT … ON CONFLICT (firm, period, kind) DO UPDATE per batch: new records
+    are created, existing ones get the file's figures (the source's correction) and keep their
+    id and creation time. Returns (created, replaced)."""
     if not rows:
         return 0, 0
     figures = FIELDS_BY_KIND[RecordKind(job.kind)]
-    existing = {
-        (agent_id, period): pk
-        for agent_id, period, pk in FirmRecord.objects.filter(
-            kind=job.kind, agent_id__in={r.agent_id for r in rows}, period__in={r.period.label for r in rows},
-        ).values_list("agent_id", "period", "pk")
-    }
-    new, changed = [], []
-    for r in rows:
-        record = FirmRecord(
+    existing = set(FirmRecord.objects.filter(
+        kind=job.kind, agent_id__in={r.agent_id for r in rows}, period__in={r.period.label for r in rows},
+    ).values_list("agent_id", "period"))
+    records = [
+        FirmRecord(
             agent_id=r.agent_id, kind=job.kind, period=r.period.label, period_type=r.period.type,
             period_start=r.period.start, period_end=r.period.end, source=RecordSource.IMPORT,
             source_name=job.source_name, supplied_by_id=job.agent_id, import_job_id=job.pk,
             created_by_id=job.created_by_id, created_at=now, updated_at=now,
             **{name: r.figures.get(name) for name in figures},
         )
-        pk = existing.get((r.agent_id, r.period.label))
-        if pk is None:
-            new.append(record)
-        else:
-            record.pk = pk
-            changed.append(record)
-    FirmRecord.objects.bulk_create(new, batch_size=BATCH)
-    if changed:
-        FirmRecord.objects.bulk_update(
-            changed, [*figures, "source", "source_name", "supplied_by", "import_job", "created_by", "updated_at"],
-            batch_size=500)
-    return len(new), len(changed)
+        for r in rows
+    ]
+    FirmRecord.objects.bulk_create(
+        records, batch_size=BATCH, update_conflicts=True, unique_fields=["agent", "period", "kind"],
+        update_fields=[*figures, "period_type", "period_start", "period_end", "source", "source_name",
+                       "supplied_by", "import_job", "created_by", "updated_at"])
+    replaced = sum(1 for r in rows if (r.agent_id, r.period.label) in existing)
+    return len(rows) - replaced, replaced
 
 
 def import_job_run(*, job_id: int) -> ImportJob:

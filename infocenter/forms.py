@@ -103,7 +103,8 @@ class ReportForm(forms.Form):
     subject = forms.ModelChoiceField(label=_("About"), queryset=None, widget=forms.Select(attrs=SELECT))
     category = forms.ChoiceField(label=_("Category"), choices=ReportCategory.choices,
                                  widget=forms.Select(attrs=SELECT))
-    report_type = forms.ChoiceField(label=_("Type"), choices=ReportType.choices, required=False,
+    report_type = forms.ChoiceField(label=_("Type"), choices=[("", _("As the category suggests")), *ReportType.choices],
+                                    required=False,
                                     widget=forms.Select(attrs=SELECT),
                                     help_text=_("Left empty: the type the category suggests."))
     title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs=TEXT))

@@ -57,8 +57,9 @@ def status_badge(publication):
 
 @register.simple_tag
 def verification_badge(report):
-    return format_html('<span class="badge {}" data-testid="verification">{}</span>',
-                       VERIFICATION_CLASS.get(report.status, "text-bg-light"), report.get_status_display())
+    return format_html('<span class="badge {}" data-testid="verification" data-status="{}">{}</span>',
+                       VERIFICATION_CLASS.get(report.status, "text-bg-light"), report.status,
+                       report.get_status_display())
 
 
 @register.simple_tag

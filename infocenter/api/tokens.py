@@ -12,7 +12,6 @@ from agents.models import Agent, Membership
 
 from ..models.api import ApiToken, hash_token, new_token_key
 
-
 # An agent's managers; a private investor is the only member of its own agent.
 TOKEN_MANAGER_ROLES = (*ADMIN_ROLES, Role.INVESTOR)
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import centre, views
 
 app_name = "api"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("records/", views.FirmRecordListCreateView.as_view(), name="records"),
     path("imports/", views.ImportJobListView.as_view(), name="import-jobs"),
     path("imports/<int:pk>/", views.ImportJobDetailView.as_view(), name="import-job-detail"),
+    path("publications/", centre.PublicationListCreateView.as_view(), name="publications"),
+    path("reports/", centre.ReportListCreateView.as_view(), name="reports"),
 ]

@@ -223,3 +223,47 @@ def test_the_token_page_shows_a_new_key_once(world, client_for):
     assert ApiToken.objects.get().revoked_at is not None
     # an officer (not a manager) has no token page
     assert client_for("institution_officer").get(reverse("infocenter:api-tokens")).status_code == 404
+
+
+# --- publications and reports through the API ------------------------------------------------
+def test_a_firm_publishes_and_a_bank_reads_through_the_api(world):
+    key = token_for(world, "enterprise")
+    body = {"category": "orders_capacity", "title": "2026年四季度订单", "body": "订单饱满",
+            "data": {"orders": 1234.5, "capacity_used": "0.92"}, "visibility": "members"}
+    response = api(key).post("/api/publications/", json.dumps(body), content_type="application/json",
+                             HTTP_IDEMPOTENCY_KEY="pub-1")
+    assert response.status_code == 201, response.content
+    assert response.json()["subject"]["id"] == world.firm.pk
+    assert response.json()["data"] == {"orders": "1234.5", "capacity_used": "0.92"}
+    replay = api(key).post("/api/publications/", json.dumps(body), content_type="application/json",
+                           HTTP_IDEMPOTENCY_KEY="pub-1")
+    assert replay.json()["id"] == response.json()["id"]
+    listed = api(token_for(world, "institution")).get("/api/publications/?module=enterprise").json()
+    assert [p["title"] for p in listed["results"]] == ["2026年四季度订单"]
+
+
+def test_publishing_a_category_of_another_kind_is_a_400(world):
+    body = {"category": "policy", "title": "x"}
+    response = api(token_for(world, "enterprise")).post("/api/publications/", json.dumps(body),
+                                                        content_type="application/json")
+    assert response.status_code == 400
+    assert "category" in response.json()
+
+
+def test_a_bank_files_a_report_and_the_firm_sees_it(world):
+    key = token_for(world, "institution")
+    body = {"subject_credit_code": world.firm.credit_code.lower(), "category": "late_payment",
+            "title": "逾期30天", "evidence": "2026-10 期还款逾期 30 天", "occurred_on": "2026-10-15"}
+    response = api(key).post("/api/reports/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["report_type"] == "negative" and response.json()["status"] == "unverified"
+    seen = api(token_for(world, "enterprise")).get("/api/reports/").json()
+    assert [r["title"] for r in seen["results"]] == ["逾期30天"]
+
+
+def test_a_report_about_oneself_or_an_unknown_code_is_a_400(world):
+    key = token_for(world, "institution")
+    for code in (world.bank.credit_code, "91330784MA2ABCDE1X"):
+        body = {"subject_credit_code": code, "category": "other", "title": "x", "evidence": "y"}
+        response = api(key).post("/api/reports/", json.dumps(body), content_type="application/json")
+        assert response.status_code == 400, response.content

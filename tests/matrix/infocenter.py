@@ -56,6 +56,8 @@ BULK = {
     "api:docs": Case(public()),
     "api:records": Case(statuses(200, anonymous=_API_ANON)),
     "api:import-jobs": Case(statuses(200, anonymous=_API_ANON)),
+    "api:publications": Case(statuses(200, anonymous=_API_ANON)),
+    "api:reports": Case(statuses(200, anonymous=_API_ANON)),
     "api:import-job-detail": Case(statuses(404, anonymous=_API_ANON, government=200, superuser=200),
                                   kwargs=_import_job),
 }

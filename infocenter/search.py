@@ -1,7 +1,8 @@
 """Search across modules for Chinese and English text.
 
-PostgreSQL: substring match (ILIKE, served by pg_trgm GIN indexes from migration 0004) or
-trigram word similarity ≥ 0.3 (tolerates a typo in English words), ranked by similarity.
+PostgreSQL: each word must match as a substring (ILIKE, served by pg_trgm GIN indexes from
+migration 0004) or by trigram word similarity ≥ 0.3 (tolerates a typo in English words);
+results are ranked by similarity.
 pg_trgm under a UTF-8 database forms trigrams of Chinese characters too, so "永康五金" finds
 "永康市五金…" by similarity and "五金" by substring. SQLite (the embedded demo): substring
 match only (icontains), newest first. Every result goes through ``restrict()``."""
@@ -38,10 +39,19 @@ def _ranked(qs, query: str, terms, fields, order_fallback):
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import TrigramWordSimilarity
 
-        sims = [TrigramWordSimilarity(query, f) for f in fields]
-        rank = Greatest(*sims) if len(sims) > 1 else sims[0]
-        return (qs.annotate(rank=rank).filter(_text_q(terms, fields) | Q(rank__gte=SIMILARITY))
-                .order_by(F("rank").desc(nulls_last=True), *order_fallback))
+        # Every word must be found in some field, as a substring or (a typo) by trigram word
+        # similarity; the rank sums the words' best similarities.
+        q, ranks = Q(), []
+        for i, term in enumerate(terms):
+            sims = [TrigramWordSimilarity(term, f) for f in fields]
+            name = f"sim{i}"
+            qs = qs.annotate(**{name: Greatest(*sims) if len(sims) > 1 else sims[0]})
+            q &= _text_q([term], fields) | Q(**{f"{name}__gte": SIMILARITY})
+            ranks.append(F(name))
+        rank = ranks[0]
+        for r in ranks[1:]:
+            rank = rank + r
+        return qs.filter(q).annotate(rank=rank).order_by(F("rank").desc(nulls_last=True), *order_fallback)
     return qs.filter(_text_q(terms, fields)).order_by(*order_fallback)
 
 

@@ -10,6 +10,7 @@ from agents.choices import AgentKind, SizeClass
 from agents.industries import industry_name
 from agents.portal import PortalMixin
 from agents.selectors import members_of, pending_registrations
+from lending.selectors_pages import lender_summary
 
 from .selectors import cluster_of_finance_company, cluster_participants, count_by
 
@@ -23,7 +24,8 @@ class FinancePortalView(PortalMixin, TemplateView):
         cluster = cluster_of_finance_company(self.agent)
         user = self.request.user
         firms = cluster_participants(user=user, cluster=cluster, kind="enterprise") if cluster else None
-        ctx.update(cluster=cluster, staff=members_of(self.agent), pending_count=pending_registrations(user).count())
+        ctx.update(cluster=cluster, staff=members_of(self.agent), pending_count=pending_registrations(user).count(),
+                   lending_summary=lender_summary(user=user, lender=self.agent))
         if cluster:
             ctx.update(
                 firms=firms,

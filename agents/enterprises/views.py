@@ -7,6 +7,7 @@ from agents.industries import industry_name
 from agents.portal import PortalMixin
 from agents.selectors import members_of
 from clusterfinance.selectors import clusters_of
+from lending.selectors_pages import borrower_summary
 
 from .models import EnterpriseProfile
 
@@ -22,5 +23,6 @@ class EnterprisePortalView(PortalMixin, TemplateView):
             industry=industry_name(self.agent.industry_code),
             members=members_of(self.agent),
             clusters=clusters_of(self.agent),
+            loans_summary=borrower_summary(user=self.request.user, borrower=self.agent),
         )
         return ctx

@@ -12,6 +12,7 @@ from agents.portal import PortalMixin
 from agents.restrict import region_prefix
 from clusterfinance.models import Cluster
 from clusterfinance.selectors import count_by
+from lending.selectors import portfolio_figures
 
 from .models import GovernmentProfile
 
@@ -32,11 +33,14 @@ class GovernmentPortalView(PortalMixin, TemplateView):
         by_inst_size = dict(count_by(institutions, "size_class"))
         n_inst = sum(by_inst_size.values())
         small_medium = by_inst_size.get("small", 0) + by_inst_size.get("medium", 0)
+        clusters = list(Cluster.objects.restrict(self.request.user).filter(region_code__startswith=prefix)
+                        .select_related("finance_company"))
         ctx.update(
             profile=GovernmentProfile.objects.filter(agent=self.agent).first(),
+            # lending (issue 3): each cluster's loan figures, read-only
+            cluster_loans=[(c, portfolio_figures(cluster=c)) for c in clusters],
             kind_counts=[(AgentKind(k).label, by_kind.get(k, 0)) for k in AgentKind.values],
-            clusters=Cluster.objects.restrict(self.request.user).filter(region_code__startswith=prefix)
-            .select_related("finance_company"),
+            clusters=clusters,
             institutions=institutions.select_related("institution_profile").order_by("size_class", "name"),
             sme_institution_share=(small_medium / n_inst) if n_inst else None,
             sme_institution_ok=n_inst and small_medium * 2 >= n_inst,

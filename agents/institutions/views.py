@@ -6,6 +6,7 @@ from agents.choices import AgentKind
 from agents.portal import PortalMixin
 from agents.selectors import members_of
 from clusterfinance.selectors import cluster_participants, clusters_of
+from lending.selectors_pages import lender_summary
 
 from .models import InstitutionProfile
 
@@ -20,6 +21,7 @@ class InstitutionPortalView(PortalMixin, TemplateView):
         ctx.update(
             profile=InstitutionProfile.objects.filter(agent=self.agent).first(),
             members=members_of(self.agent),
+            lending_summary=lender_summary(user=self.request.user, lender=self.agent),
             clusters=clusters,
             firms=cluster_participants(user=self.request.user, cluster=clusters[0], kind="enterprise")
             if clusters else [],

@@ -65,6 +65,20 @@ def capabilities_of(user, agent) -> set[str]:
     return result
 
 
+def capabilities_by_agent(user, agent_ids) -> dict[int, set[str]]:
+    """``{agent_id: capabilities}`` for several agents in one query."""
+    result: dict[int, set[str]] = {agent_id: set() for agent_id in agent_ids}
+    if user is None or not getattr(user, "is_authenticated", False):
+        return result
+    from agents.models import Membership
+
+    rows = Membership.objects.filter(user=user, agent_id__in=list(agent_ids), is_active=True,
+                                     agent__status="active").values_list("agent_id", "role")
+    for agent_id, role in rows:
+        result[agent_id] |= CAPABILITIES.get(role, set())
+    return result
+
+
 def can(user, agent, capability: str) -> bool:
     return capability in capabilities_of(user, agent)
 

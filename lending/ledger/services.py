@@ -26,8 +26,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.money import FEN, ZERO
@@ -41,6 +41,7 @@ __all__ = [
     "fingerprint_of", "parse_idempotency_key",
 ]
 
+ACCOUNT_TABLE = Account._meta.db_table
 MAX_KEY_LENGTH = 160  # the ledger prefixes keys ("repayment:…") within its 200 characters
 
 
@@ -83,16 +84,21 @@ def accounts_get(specs: Iterable[tuple]) -> dict[tuple, Account]:
     wanted = {account_spec(*s) for s in specs}
     if not wanted:
         return {}
-    q = Q()
-    for agent_id, purpose, loan_id in wanted:
-        q |= Q(agent_id=agent_id, purpose=purpose, loan_id=loan_id, currency=Currency.CNY)
-    found = {(a.agent_id, a.purpose, a.loan_id): a for a in Account.objects.filter(q)}
-    for agent_id, purpose, loan_id in wanted - found.keys():
-        account, _created = Account.objects.get_or_create(
-            agent_id=agent_id, purpose=purpose, loan_id=loan_id, currency=Currency.CNY,
-            defaults={"type": ACCOUNT_TYPE_OF[purpose]},
-        )
-        found[(agent_id, purpose, loan_id)] = account
+    loan_ids = sorted({loan_id for _a, _p, loan_id in wanted if loan_id is not None})
+    agent_ids = sorted({a for a, _p, _l in wanted})
+    purposes = sorted({p for _a, p, _l in wanted})
+    # raw SQL: this runs in every posting, and the ORM's query compilation cost more than the query
+    sql = (f"SELECT * FROM {ACCOUNT_TABLE} WHERE currency = %s AND agent_id IN ({', '.join(['%s'] * len(agent_ids))})"
+           f" AND purpose IN ({', '.join(['%s'] * len(purposes))}) AND (loan_id IS NULL"
+           + (f" OR loan_id IN ({', '.join(['%s'] * len(loan_ids))}))" if loan_ids else ")"))
+    candidates = Account.objects.raw(sql, [Currency.CNY, *agent_ids, *purposes, *loan_ids])
+    found = {(a.agent_id, a.purpose, a.loan_id): a for a in candidates if (a.agent_id, a.purpose, a.loan_id) in wanted}
+    missing = wanted - found.keys()
+    if missing:
+        # open them in one statement; a concurrent request opening the same account is harmless
+        Account.objects.bulk_create([Account(agent_id=a, purpose=p, loan_id=lo, currency=Currency.CNY,
+                                             type=ACCOUNT_TYPE_OF[p]) for a, p, lo in missing], ignore_conflicts=True)
+        return accounts_get(wanted)
     return found
 
 
@@ -125,7 +131,7 @@ def _check_lines(lines: Sequence[tuple[Account, Decimal]]) -> list[tuple[Account
     return clean
 
 
-def _update_balances(lines: Sequence[tuple[Account, Decimal]]) -> None:
+def _update_balances(cursor, lines: Sequence[tuple[Account, Decimal]]) -> None:
     """Add each account's net amount to its cached balance, locking rows in one global order
     (per-loan accounts first, then shared accounts by id) so concurrent entries cannot deadlock
     and the busiest shared accounts are held for the shortest time."""
@@ -134,40 +140,61 @@ def _update_balances(lines: Sequence[tuple[Account, Decimal]]) -> None:
     for account, amount in lines:
         net[account.pk] += amount
         shared[account.pk] = account.loan_id is None
-    for pk in sorted(net, key=lambda pk: (shared[pk], pk)):
-        if net[pk] != ZERO:
-            Account.objects.filter(pk=pk).update(balance=F("balance") + net[pk])
+    ordered = [(net[pk], pk) for pk in sorted(net, key=lambda pk: (shared[pk], pk)) if net[pk] != ZERO]
+    cursor.executemany(f"UPDATE {ACCOUNT_TABLE} SET balance = balance + %s WHERE id = %s", ordered)
 
 
-@transaction.atomic
+ENTRY_TABLE = JournalEntry._meta.db_table
+POSTING_TABLE = Posting._meta.db_table
+ENTRY_COLUMNS = ("idempotency_key", "fingerprint", "kind", "effective_date", "memo", "loan_id", "reverses_id",
+                 "created_by_id", "created_at")
+
+
+def _insert_entry(cursor, values: dict) -> int | None:
+    """Insert the entry unless its key exists (``ON CONFLICT DO NOTHING``: no savepoint needed);
+    the new id, or ``None`` when the key was already taken."""
+    ops = connection.ops
+    params = [values["idempotency_key"], values["fingerprint"], values["kind"],
+              ops.adapt_datefield_value(values["effective_date"]), values["memo"], values["loan_id"],
+              values["reverses_id"], values["created_by_id"], ops.adapt_datetimefield_value(values["created_at"])]
+    cursor.execute(
+        f"INSERT INTO {ENTRY_TABLE} ({', '.join(ENTRY_COLUMNS)}) VALUES ({', '.join(['%s'] * len(ENTRY_COLUMNS))}) "
+        f"ON CONFLICT (idempotency_key) DO NOTHING RETURNING id", params)
+    row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def entry_post(*, idempotency_key: str, lines: Sequence[tuple[Account, Decimal]], kind: str, effective_date,
                payload: dict | None = None, memo: str = "", loan=None, user=None,
                reverses: JournalEntry | None = None) -> tuple[JournalEntry, bool]:
-    """Post a balanced journal entry (see the module docstring). Returns ``(entry, created)``."""
+    """Post a balanced journal entry (see the module docstring). Returns ``(entry, created)``.
+
+    The hot path of every disbursement and repayment, so it speaks SQL directly: one INSERT of
+    the entry (``ON CONFLICT DO NOTHING`` on the idempotency key), one INSERT of the postings,
+    one UPDATE per account in a fixed lock order. Validation happens before any write."""
     if kind not in EntryKind.values:
         raise ValueError(f"unknown entry kind {kind!r}")
     fingerprint = fingerprint_of(payload if payload is not None else {
         "kind": kind, "date": str(effective_date),
         "lines": sorted((a.pk, str(amt)) for a, amt in lines),
     })
-    existing = _existing(idempotency_key, fingerprint)
-    if existing is not None:
-        return existing, False
     clean = _check_lines(lines)
-    entry = JournalEntry(idempotency_key=idempotency_key, fingerprint=fingerprint, kind=kind,
-                         effective_date=effective_date, memo=memo[:300], loan=loan, created_by=user,
-                         reverses=reverses)
-    try:
-        with transaction.atomic():
-            entry.save(force_insert=True)
-    except IntegrityError:
-        # A concurrent request with the same key committed first: answer as a retry would be.
-        existing = _existing(idempotency_key, fingerprint)
-        if existing is None:
-            raise
-        return existing, False
-    Posting.objects.bulk_create([Posting(entry=entry, account=account, amount=amount) for account, amount in clean])
-    _update_balances(clean)
+    values = {"idempotency_key": idempotency_key, "fingerprint": fingerprint, "kind": kind,
+              "effective_date": effective_date, "memo": memo[:300], "loan_id": getattr(loan, "pk", None),
+              "reverses_id": getattr(reverses, "pk", None), "created_by_id": getattr(user, "pk", None),
+              "created_at": timezone.now()}
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        entry_id = _insert_entry(cursor, values)
+        if entry_id is not None:
+            rows = [(entry_id, account.pk, amount) for account, amount in clean]
+            cursor.execute(f"INSERT INTO {POSTING_TABLE} (entry_id, account_id, amount) VALUES "
+                           + ", ".join(["(%s, %s, %s)"] * len(rows)), [v for row in rows for v in row])
+            _update_balances(cursor, clean)
+    if entry_id is None:
+        # the key exists (a retry, or a concurrent request that committed first); nothing was written
+        return _existing(idempotency_key, fingerprint), False
+    entry = JournalEntry(id=entry_id, **values)
+    entry._state.adding, entry._state.db = False, connection.alias
     return entry, True
 
 

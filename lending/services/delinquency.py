@@ -13,8 +13,10 @@ loans, no per-loan Python loop:
    (``choices.CLASS_BOUNDS``) of every active loan.
 
 It is idempotent: running it twice for the same date accrues nothing more and moves nothing.
-On SQLite the same statements run with SQLite's date functions (its arithmetic is floating
-point; values are rounded to the fen when stored and read).
+On SQLite the same statements run with SQLite's date functions; because SQLite's arithmetic is
+floating point, the penalty is computed there by ``lending_penalty``, a deterministic SQL
+function registered on each SQLite connection (``sqlite_penalty`` below) that evaluates the same
+formula in ``Decimal`` — still one UPDATE statement.
 """
 
 from __future__ import annotations
@@ -54,6 +56,13 @@ def _sql(vendor: str) -> dict[str, str]:
     bucket_case = case_sql("l.dpd", BUCKET_BOUNDS)
     class_case = case_sql("l.dpd", CLASS_BOUNDS)
     active = f"'{LoanStatus.ACTIVE}'"
+    penalty_days = days(as_of, f"{greatest}(i.due_date, COALESCE(i.penalty_through, i.due_date))")
+    if pg:  # numeric arithmetic is exact; ROUND(numeric) rounds half away from zero (= half-up here)
+        penalty = (f"ROUND((i.principal_due - i.principal_paid + i.interest_due - i.interest_paid) * l.penalty_rate"
+                   f" * {penalty_days} / 360, 2)")
+    else:  # SQLite computes in floating point: the same formula in Decimal, registered in apps.py
+        penalty = (f"lending_penalty(i.principal_due, i.principal_paid, i.interest_due, i.interest_paid,"
+                   f" l.penalty_rate, {penalty_days})")
     return {
         "mark_overdue": f"""
             UPDATE {INST} AS i SET status = '{InstalmentStatus.OVERDUE}'
@@ -62,9 +71,7 @@ def _sql(vendor: str) -> dict[str, str]:
                AND i.status = '{InstalmentStatus.PENDING}' AND i.due_date < {as_of}""",
         "accrue_penalty": f"""
             UPDATE {INST} AS i
-               SET penalty_accrued = i.penalty_accrued + ROUND(
-                       (i.principal_due - i.principal_paid + i.interest_due - i.interest_paid) * l.penalty_rate
-                       * {days(as_of, f"{greatest}(i.due_date, COALESCE(i.penalty_through, i.due_date))")} / 360, 2),
+               SET penalty_accrued = i.penalty_accrued + {penalty},
                    penalty_through = {as_of}
               FROM {LOAN} AS l
              WHERE l.id = i.loan_id AND l.status = {active}
@@ -110,19 +117,45 @@ def delinquency_run(*, as_of=None) -> DelinquencyReport:
                              active_loans=counts["classify"])
 
 
-def loan_refresh_delinquency(*, loan: Loan, as_of: date, instalments: list[Instalment]) -> None:
+def sqlite_penalty(principal_due, principal_paid, interest_due, interest_paid, rate, days):
+    """The penalty formula in exact ``Decimal`` for SQLite (values arrive as floats or text)."""
+    from decimal import Decimal
+
+    from agents.money import quantize
+
+    def exact(value, places="0.01"):
+        return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(Decimal(places))
+
+    base = exact(principal_due) - exact(principal_paid) + exact(interest_due) - exact(interest_paid)
+    return str(quantize(base * exact(rate, "0.00000001") * int(days) / 360))
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """``connection_created`` receiver (lending/apps.py)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("lending_penalty", 6, sqlite_penalty, deterministic=True)
+
+
+def loan_refresh_delinquency(*, loan: Loan, as_of: date, instalments: list[Instalment], save: bool = True) -> list:
     """Recompute one loan's days past due, bucket and class right after a repayment (the loan is
     locked by the caller). ``instalments`` are its unpaid instalments. Skipped for a backdated
-    payment older than the last run (the next nightly run brings it up to date)."""
-    if loan.status != LoanStatus.ACTIVE and loan.status != LoanStatus.CLOSED:
-        return
+    payment older than the last run (the next nightly run brings it up to date). Returns the
+    changed field names (saved unless ``save=False``)."""
+    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.CLOSED):
+        return []
     if loan.delinquency_as_of and as_of < loan.delinquency_as_of:
-        return
+        return []
     overdue = [i.due_date for i in instalments if i.due_date < as_of]
     dpd = (as_of - min(overdue)).days if overdue else 0
     bucket, loan_class = bucket_for(dpd), class_for(dpd)
     if bucket != loan.bucket or loan_class != loan.loan_class:
         BucketMove.objects.create(loan=loan, moved_on=as_of, dpd=dpd, from_bucket=loan.bucket, to_bucket=bucket,
                                   from_class=loan.loan_class, to_class=loan_class)
-    loan.dpd, loan.bucket, loan.loan_class, loan.delinquency_as_of = dpd, bucket, loan_class, as_of
-    loan.save(update_fields=["dpd", "bucket", "loan_class", "delinquency_as_of"])
+    fields = []
+    for name, value in (("dpd", dpd), ("bucket", bucket), ("loan_class", loan_class), ("delinquency_as_of", as_of)):
+        if getattr(loan, name) != value:
+            setattr(loan, name, value)
+            fields.append(name)
+    if save and fields:
+        loan.save(update_fields=fields)
+    return fields

@@ -23,11 +23,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.money import ZERO, format_yuan, quantize
 
+from .. import sql
 from ..choices import (
     MONTHS_PER_PERIOD,
     EntryKind,
@@ -38,12 +40,12 @@ from ..choices import (
     RepaymentKind,
 )
 from ..ledger.services import IdempotencyConflict, fingerprint_of, parse_idempotency_key
-from ..models import Instalment, Loan, Repayment, RepaymentAllocation
-from ..permissions import RECORD_REPAYMENT, REPAY, can
+from ..models import Instalment, Loan, Product, Repayment, RepaymentAllocation
+from ..permissions import RECORD_REPAYMENT, REPAY, capabilities_by_agent
 from ..schedules import add_months, build_from_anchor, period_interest
 from ..validation import collect, parse_amount, parse_date
 from .delinquency import loan_refresh_delinquency
-from .loans import _lock, _not_future, open_instalments
+from .loans import _not_future, open_instalments
 from .postings import post, repayment_lines
 
 DAYS_IN_YEAR = 360  # penalty interest per day = annual penalty rate / 360 (Chinese banking convention)
@@ -261,10 +263,11 @@ def _kind(plan: Plan, instalments: list[Instalment], on: date, closed: bool) -> 
 def _channel(loan: Loan, user) -> str:
     if user is None:
         return RepaymentChannel.SYSTEM
-    if can(user, loan.lender, RECORD_REPAYMENT):
+    held = capabilities_by_agent(user, (loan.lender_id, loan.borrower_id))
+    if RECORD_REPAYMENT in held[loan.lender_id]:
         return RepaymentChannel.LENDER
-    if can(user, loan.borrower, REPAY):
-        if loan.product_id and not loan.product.accepts_platform_payments:
+    if REPAY in held[loan.borrower_id]:
+        if not loan.platform_payments:
             raise PermissionDenied(_("This lender does not accept repayments through the platform; pay at the "
                                      "lender's counter."))
         return RepaymentChannel.PLATFORM
@@ -290,9 +293,8 @@ def repayment_record(*, loan: Loan, user, amount, paid_on, idempotency_key: str)
     key = values["idempotency_key"]
     payload = {"loan": loan.pk, "amount": str(values["amount"]), "paid_on": values["paid_on"].isoformat()}
     fingerprint = fingerprint_of(payload)
-    existing = Repayment.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return _same_or_conflict(existing, fingerprint)
+    if sql.fetch_one(EXISTING_SQL, [key]) is not None:
+        return _same_or_conflict(Repayment.objects.get(idempotency_key=key), fingerprint)
     try:
         return _record(loan=loan, user=user, amount=values["amount"], on=values["paid_on"], key=key,
                        payload=payload, fingerprint=fingerprint)
@@ -304,9 +306,29 @@ def repayment_record(*, loan: Loan, user, amount, paid_on, idempotency_key: str)
         return _same_or_conflict(existing, fingerprint)
 
 
+LOAN_TABLE, INST_TABLE = Loan._meta.db_table, Instalment._meta.db_table
+EXISTING_SQL = f"SELECT id FROM {Repayment._meta.db_table} WHERE idempotency_key = %s"  # noqa: S608
+LOCK_SQL = (f"SELECT l.*, COALESCE(p.accepts_platform_payments, %s) AS platform_payments "  # noqa: S608
+            f"FROM {LOAN_TABLE} l LEFT JOIN {Product._meta.db_table} p ON p.id = l.product_id WHERE l.id = %s")
+OPEN_SQL = (f"SELECT * FROM {INST_TABLE} WHERE loan_id = %s AND status NOT IN "  # noqa: S608
+            f"('{InstalmentStatus.SUPERSEDED}', '{InstalmentStatus.PAID}') ORDER BY due_date, period")
+INSTALMENT_COLUMNS = ("principal_paid", "interest_paid", "penalty_paid", "penalty_accrued", "penalty_through",
+                      "status", "paid_on")
+REPAYMENT_COLUMNS = ("loan_id", "idempotency_key", "fingerprint", "amount", "paid_on", "kind", "channel",
+                     "penalty_amount", "interest_amount", "principal_amount", "prepaid_principal", "entry_id",
+                     "recorded_by_id", "created_at")
+ALLOCATION_COLUMNS = ("repayment_id", "instalment_id", "penalty", "interest", "principal")
+
+
+def _lock_loan(pk: int) -> Loan:
+    sql_text = LOCK_SQL + (" FOR UPDATE OF l" if connection.features.has_select_for_update_of else "")
+    return list(Loan.objects.raw(sql_text, [True, pk]))[0]
+
+
 @transaction.atomic
 def _record(*, loan: Loan, user, amount: Decimal, on: date, key: str, payload: dict, fingerprint: str) -> Repayment:
-    loan = _lock(loan)
+    # The hot path of the platform: reads and writes go through lending.sql (see its docstring).
+    loan = _lock_loan(loan.pk)
     channel = _channel(loan, user)
     if loan.status not in PAYABLE:
         if loan.status == LoanStatus.CONTRACTED:
@@ -314,7 +336,7 @@ def _record(*, loan: Loan, user, amount: Decimal, on: date, key: str, payload: d
         raise ValidationError(_("This loan is already repaid in full."), code="closed")
     if on < loan.disbursed_on:
         raise ValidationError({"paid_on": _("The loan was not yet disbursed on that date.")})
-    instalments = open_instalments(loan)
+    instalments = list(Instalment.objects.raw(OPEN_SQL, [loan.pk]))
     accrued = accrue_penalty(loan, instalments, on)
     payoff = payoff_amount(loan, instalments, on)
     if amount > payoff:
@@ -339,35 +361,35 @@ def _record(*, loan: Loan, user, amount: Decimal, on: date, key: str, payload: d
     for inst in plan.superseded:
         inst.status = InstalmentStatus.SUPERSEDED
     to_update = {i.pk: i for i in [*accrued, *plan.changed(), *plan.superseded] if i.pk is not None}
-    if to_update:
-        Instalment.objects.bulk_update(
-            list(to_update.values()), ["principal_paid", "interest_paid", "penalty_paid", "penalty_accrued",
-                                       "penalty_through", "status", "paid_on"])
+    for inst in to_update.values():  # usually one or two rows
+        sql.update_row(Instalment, inst.pk, **{c: getattr(inst, c) for c in INSTALMENT_COLUMNS})
     if plan.created:
         Instalment.objects.bulk_create(plan.created)
 
     outstanding = loan.principal_outstanding - principal
     closed = outstanding == ZERO and all(i.is_settled for i in live)
-    entry, _created = post(loan=loan, kind=EntryKind.REPAYMENT, key=f"repayment:{key}", payload=payload,
-                           effective_date=on, user=user,
-                           lines=repayment_lines(loan, penalty=penalty, interest=interest, principal=principal))
-    repayment = Repayment.objects.create(
-        loan=loan, idempotency_key=key, fingerprint=fingerprint, amount=amount, paid_on=on,
-        kind=_kind(plan, live, on, closed), channel=channel, penalty_amount=penalty, interest_amount=interest,
-        principal_amount=principal, prepaid_principal=plan.prepaid, entry=entry, recorded_by=user,
-    )
-    RepaymentAllocation.objects.bulk_create([
-        RepaymentAllocation(repayment=repayment, instalment=inst, penalty=parts[0], interest=parts[1],
-                            principal=parts[2])
-        for inst, parts in plan.allocations() if any(parts)
-    ])
+    entry, created = post(loan=loan, kind=EntryKind.REPAYMENT, key=f"repayment:{key}", payload=payload,
+                          effective_date=on, user=user,
+                          lines=repayment_lines(loan, penalty=penalty, interest=interest, principal=principal))
+    if not created:  # a concurrent request with this key won the race: undo and answer with its result
+        raise IntegrityError("repayment idempotency key already used")
+    values = {"loan_id": loan.pk, "idempotency_key": key, "fingerprint": fingerprint, "amount": amount,
+              "paid_on": on, "kind": _kind(plan, live, on, closed), "channel": channel, "penalty_amount": penalty,
+              "interest_amount": interest, "principal_amount": principal, "prepaid_principal": plan.prepaid,
+              "entry_id": entry.pk, "recorded_by_id": getattr(user, "pk", None), "created_at": timezone.now()}
+    [repayment_id] = sql.insert_rows(Repayment, REPAYMENT_COLUMNS, [tuple(values.values())])
+    sql.insert_rows(RepaymentAllocation, ALLOCATION_COLUMNS, [
+        (repayment_id, inst.pk, *parts) for inst, parts in plan.allocations() if any(parts)])
+    repayment = Repayment(id=repayment_id, **values)
+    repayment._state.adding, repayment._state.db = False, connection.alias
     loan.principal_outstanding = outstanding
     fields = ["principal_outstanding"]
     if closed and loan.status == LoanStatus.ACTIVE:
         loan.status, loan.closed_on = LoanStatus.CLOSED, on
         fields += ["status", "closed_on"]
-    loan.save(update_fields=fields)
-    loan_refresh_delinquency(loan=loan, as_of=on, instalments=[i for i in live if not i.is_settled])
+    fields += loan_refresh_delinquency(loan=loan, as_of=on, instalments=[i for i in live if not i.is_settled],
+                                       save=False)
+    sql.update_row(Loan, loan.pk, **{f: getattr(loan, f) for f in fields})
     return repayment
 
 

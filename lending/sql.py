@@ -1,0 +1,71 @@
+"""Small raw-SQL helpers for the hot paths of lending (repayments, postings).
+
+The ORM compiles every query in Python; on the repayment path that cost more than the database
+work itself, so the statements there are written once here and run through Django's cursor
+(same connection, same transaction, both vendors). Model instances are still built through
+``Model.objects.raw`` / ``from_db`` so the business code works on normal models.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.db import connection
+
+
+def adapt(value):
+    """Adapt dates for the backend (SQLite wants ISO text; PostgreSQL takes ``date``)."""
+    from datetime import date, datetime
+
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def fetch_one(sql: str, params=()) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(p) for p in params])
+        return cursor.fetchone()
+
+
+def fetch_all(sql: str, params=()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(p) for p in params])
+        return cursor.fetchall()
+
+
+def execute(sql: str, params=()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(p) for p in params])
+        return cursor.rowcount
+
+
+def for_update() -> str:
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+@lru_cache(maxsize=64)
+def _update_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in columns)} WHERE id = %s"  # noqa: S608
+
+
+def update_row(model, pk: int, **values) -> int:
+    """``UPDATE <table> SET … WHERE id = pk`` with the given column values."""
+    columns = tuple(values)
+    return execute(_update_sql(model._meta.db_table, columns), [*values.values(), pk])
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
+    row = f"({', '.join(['%s'] * len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * rows)} RETURNING id"  # noqa: S608
+
+
+def insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> list[int]:
+    """Insert ``rows`` (tuples in ``columns`` order) in one statement; their new ids."""
+    if not rows:
+        return []
+    return [r[0] for r in fetch_all(_insert_sql(model._meta.db_table, columns, len(rows)),
+                                    [v for row in rows for v in row])]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -25,10 +25,12 @@ def api_key(world):
 
 @pytest.fixture(autouse=True)
 def _keep_the_test_connection():
-    # Django closes the connection at the end of a request; inside the test's transaction that
-    # would lose the data (the test client does the same disconnection).
+    # Django closes the connection at the start and end of a request; inside the test's
+    # transaction that would lose the data (the test client disconnects the same handlers).
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
+    request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
 

@@ -24,6 +24,7 @@ from .validators import validate_attachment
 
 TEXT = {"class": "form-control"}
 SELECT = {"class": "form-select"}
+CHECK = {"class": "form-check-input"}
 
 
 class JSONTextField(forms.CharField):
@@ -65,7 +66,8 @@ class PublicationForm(forms.Form):
                                                "“government only”."))
     audience_kinds = forms.MultipleChoiceField(label=_("Kinds of agent (for “given kinds”)"), required=False,
                                                choices=AgentKind.choices, widget=forms.CheckboxSelectMultiple)
-    publish = forms.BooleanField(label=_("Publish now (otherwise keep as a draft)"), required=False, initial=True)
+    publish = forms.BooleanField(label=_("Publish now (otherwise keep as a draft)"), required=False, initial=True,
+                                 widget=forms.CheckboxInput(attrs=CHECK))
 
     def __init__(self, *args, kind: str = "", module: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,7 +88,8 @@ class PublicationForm(forms.Form):
 class CorrectionForm(PublicationForm):
     correction_note = forms.CharField(label=_("What was corrected"), max_length=300,
                                       widget=forms.TextInput(attrs=TEXT))
-    remove_attachment = forms.BooleanField(label=_("Remove the attachment"), required=False)
+    remove_attachment = forms.BooleanField(label=_("Remove the attachment"), required=False,
+                                           widget=forms.CheckboxInput(attrs=CHECK))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,7 +161,7 @@ class SubscriptionForm(forms.Form):
                                widget=forms.Select(attrs=SELECT))
     category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", "—"), *Category.choices],
                                  widget=forms.Select(attrs=SELECT))
-    email = forms.BooleanField(label=_("Also by e-mail"), required=False)
+    email = forms.BooleanField(label=_("Also by e-mail"), required=False, widget=forms.CheckboxInput(attrs=CHECK))
 
     def clean(self):
         data = super().clean()

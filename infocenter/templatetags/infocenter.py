@@ -36,9 +36,8 @@ def visibility_badge(publication):
         from agents.choices import AgentKind
 
         label = f"{label}: " + ", ".join(str(AgentKind(k).label) for k in publication.audience_kinds_list)
-    icon = "🔒 " if publication.is_confidential else ""
-    return format_html('<span class="badge {}" data-testid="visibility">{}{}</span>',
-                       VISIBILITY_CLASS.get(publication.visibility, "text-bg-light"), icon, label)
+    return format_html('<span class="badge {}" data-testid="visibility" data-visibility="{}">{}</span>',
+                       VISIBILITY_CLASS.get(publication.visibility, "text-bg-light"), publication.visibility, label)
 
 
 @register.simple_tag

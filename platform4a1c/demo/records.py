@@ -52,9 +52,9 @@ def _rows(firms, periods, rng: random.Random):
             arrears = (tax * 2).quantize(FEN) if rng.random() < 0.04 else Decimal("0.00")
             headcount = max(1, staff + rng.randint(-5, 5))
             contributions = (Decimal(headcount) * Decimal(rng.randint(2800, 3600))).quantize(FEN)
-            yield firm, f"{y}Q{q}", dict(revenue=revenue, profit=profit, assets=assets, liabilities=liabilities,
-                                         tax=tax, arrears=arrears, headcount=headcount,
-                                         contributions=contributions)
+            yield firm, f"{y}Q{q}", {"revenue": revenue, "profit": profit, "assets": assets,
+                                     "liabilities": liabilities, "tax": tax, "arrears": arrears,
+                                     "headcount": headcount, "contributions": contributions}
 
 
 def _csv(header, rows, *, encoding, bom=False) -> bytes:

@@ -6,13 +6,14 @@ the services, whose errors the views put back on the form."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agents.money import MAX_AMOUNT
 from infocenter.validators import validate_attachment
 
 from .choices import BorrowerKind, Frequency, InstalmentMultiple, RepaymentMethod, ReviewRecommendation
@@ -21,6 +22,16 @@ from .validation import parse_amount, parse_date, parse_periods, parse_rate
 TEXT = {"class": "form-control"}
 MONEY = {"class": "form-control", "inputmode": "decimal", "autocomplete": "off"}
 SELECT = {"class": "form-select"}
+
+
+def parse_money(raw, **kwargs) -> Decimal:
+    """``parse_amount`` that also answers absurd exponents ("1e400") with the "too large" message
+    instead of failing while rounding them."""
+    try:
+        return parse_amount(raw, **kwargs)
+    except InvalidOperation:
+        raise ValidationError(_("The amount is too large (at most %(max)s).") % {"max": f"{MAX_AMOUNT:,}"},
+                              code="too_large")
 
 
 def percent_text(value) -> str:
@@ -102,7 +113,7 @@ class TermsForm(forms.Form):
             self.fields["annual_rate"].widget.attrs["placeholder"] = percent_text(product.default_rate)
 
     def clean_amount(self):
-        return parse_amount(self.cleaned_data["amount"])
+        return parse_money(self.cleaned_data["amount"])
 
     def clean_periods(self):
         return parse_periods(self.cleaned_data["periods"])
@@ -164,7 +175,7 @@ class DecisionForm(forms.Form):
 
     def clean_amount(self):
         raw = self.cleaned_data["amount"]
-        return parse_amount(raw) if raw else None
+        return parse_money(raw) if raw else None
 
     def clean_periods(self):
         raw = self.cleaned_data["periods"]
@@ -204,7 +215,7 @@ class RepayForm(IdempotentForm):
         self.initial.setdefault("paid_on", timezone.localdate().isoformat())
 
     def clean_amount(self):
-        return parse_amount(self.cleaned_data["amount"])
+        return parse_money(self.cleaned_data["amount"])
 
 
 class WriteOffForm(IdempotentForm):
@@ -268,10 +279,10 @@ class ProductForm(forms.Form):
                                    widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
 
     def clean_min_amount(self):
-        return parse_amount(self.cleaned_data["min_amount"])
+        return parse_money(self.cleaned_data["min_amount"])
 
     def clean_max_amount(self):
-        return parse_amount(self.cleaned_data["max_amount"])
+        return parse_money(self.cleaned_data["max_amount"])
 
     def clean_min_periods(self):
         return parse_periods(self.cleaned_data["min_periods"])
@@ -280,7 +291,7 @@ class ProductForm(forms.Form):
         return parse_periods(self.cleaned_data["max_periods"])
 
     def clean_fee_flat(self):
-        return parse_amount(self.cleaned_data["fee_flat"] or "0", allow_zero=True)
+        return parse_money(self.cleaned_data["fee_flat"] or "0", allow_zero=True)
 
     def _clean_rate(self, name):
         return parse_percent(self.cleaned_data[name], required=name not in OPTIONAL_RATES)

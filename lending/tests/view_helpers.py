@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
@@ -37,10 +37,11 @@ def months_ago(n: int, today: date | None = None) -> date:
     return add_months(today or timezone.localdate(), -n)
 
 
-def loan_started(world, months: int, **kwargs):
-    """A loan of the bank (by default) to the firm, disbursed ``months`` months ago."""
+def loan_started(world, months: int, *, days: int = 0, **kwargs):
+    """A loan of the bank (by default) to the firm, disbursed ``months`` months (and ``days``
+    days) ago."""
     kwargs.setdefault("lender", "bank")
-    return make_loan(world, start=months_ago(months), **kwargs)
+    return make_loan(world, start=months_ago(months) - timedelta(days=days), **kwargs)
 
 
 def second_manager(world, lender: str = "bank"):

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 
 from agents.models import Agent, Membership
 
-from .choices import Category, InfoModule, ReportType, SubscriptionTarget, Verification
+from .choices import InfoModule, ReportType, SubscriptionTarget, Verification
 from .models import Alert, Event, Notification, Publication, Report, Subscription
 from .notify_texts import render
 from .permissions import government_covers, verifiers_of
@@ -96,7 +96,7 @@ def _publication_event(event: Event) -> None:
     recipients = {uid: v for uid, v in candidates.items()
                   if uid not in own and _may_read(Publication, v[0], publication.pk)}
     params = {"publisher": publication.publisher.name, "title": publication.title, "version": publication.version,
-              "category": str(Category(publication.category).label)}
+              "category": publication.category}
     _deliver(event, recipients, kind=event.kind, params=params,
              url=reverse("infocenter:publication-detail", args=[publication.pk]))
 
@@ -118,8 +118,7 @@ def _report_event(event: Event) -> None:
         if uid not in recipients and uid != actor_id and _may_read(Report, user, report.pk):
             recipients[uid] = (user, email)
     params = {"reporter": report.reporter.name, "subject": report.subject.name, "title": report.title,
-              "type": str(ReportType(report.report_type).label).lower(),
-              "status": str(Verification(report.status).label).lower()}
+              "type": report.report_type, "status": report.status}
     _deliver(event, recipients, kind=event.kind, params=params,
              url=reverse("infocenter:report-detail", args=[report.pk]))
 
@@ -152,8 +151,7 @@ def government_alerts(event: Event) -> None:
     report = Report.objects.select_related("subject").filter(pk=p.get("report_id")).first()
     if report is None:
         return
-    params = {"subject": report.subject.name, "title": report.title,
-              "category": str(report.get_category_display())}
+    params = {"subject": report.subject.name, "title": report.title, "category": report.category}
     for government in Agent.objects.filter(kind="government", status="active"):
         if government_covers(government, report.subject):
             Alert.objects.get_or_create(government=government, event=event, defaults={

@@ -17,11 +17,28 @@ TEXTS = {
 }
 
 
+def _labels(params: dict) -> dict:
+    """Stored choice values (category, type, status) become labels in the reader's language."""
+    from .choices import Category, ReportCategory, ReportType, Verification
+
+    out = dict(params)
+    category = params.get("category")
+    if category in Category.values:
+        out["category"] = Category(category).label
+    elif category in ReportCategory.values:
+        out["category"] = ReportCategory(category).label
+    if params.get("type") in ReportType.values:
+        out["type"] = str(ReportType(params["type"]).label).lower()
+    if params.get("status") in Verification.values:
+        out["status"] = str(Verification(params["status"]).label).lower()
+    return out
+
+
 def render(kind: str, params: dict) -> str:
     template = TEXTS.get(kind)
     if template is None:
         return params.get("text") or kind
     try:
-        return str(template) % params
+        return str(template) % _labels(params)
     except (KeyError, TypeError, ValueError):
         return params.get("title") or kind

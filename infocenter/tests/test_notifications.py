@@ -140,3 +140,15 @@ def test_following_an_agent_one_may_not_see_is_refused(world, client_for):
     response = client_for("institution").post("/hub/follow/", {"target": "agent", "agent": hidden.pk})
     assert response.status_code == 404
     assert not Subscription.objects.exists()
+
+
+def test_a_notification_is_rendered_in_the_readers_language_from_stored_values(world):
+    from django.utils import translation
+
+    report_file(reporter=world.bank, subject=world.firm, author=world.users["institution_officer"],
+                category="late_payment", title="第三期逾期", evidence="应还未还")
+    events_dispatch()
+    note = Notification.objects.filter(user=world.users["enterprise"]).get()
+    assert note.params["type"] == "negative"  # the value, not a label frozen in one language
+    with translation.override("en"):
+        assert note.text == f"{world.bank.name} filed a negative report about {world.firm.name}: “第三期逾期”."

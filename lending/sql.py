@@ -42,6 +42,28 @@ def execute(sql: str, params=()) -> int:
         return cursor.rowcount
 
 
+@lru_cache(maxsize=32)
+def columns_of(model) -> tuple[str, ...]:
+    """The model's concrete columns in field order (what ``Model.from_db`` expects)."""
+    return tuple(f.column for f in model._meta.concrete_fields)
+
+
+def select_list(model, alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + c for c in columns_of(model))
+
+
+def fetch_models(model, sql: str, params=()) -> list:
+    """Instances of ``model`` from ``sql``, which must select exactly ``select_list(model)``.
+    On PostgreSQL psycopg already returns Python values, so rows go straight into
+    ``Model.from_db`` (the fast path); other backends need Django's converters, which
+    ``Model.objects.raw`` applies."""
+    if connection.vendor != "postgresql":
+        return list(model.objects.raw(sql, [adapt(p) for p in params]))
+    names = [f.attname for f in model._meta.concrete_fields]
+    return [model.from_db(connection.alias, names, row) for row in fetch_all(sql, params)]
+
+
 def for_update() -> str:
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
 

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.money import FEN, ZERO
 
 from ..choices import ACCOUNT_TYPE_OF, PER_LOAN_PURPOSES, AccountPurpose, Currency, EntryKind
+from ..sql import fetch_models, select_list
 from ..validation import collect, parse_amount, parse_date
 from .models import Account, JournalEntry, Posting
 
@@ -88,10 +89,11 @@ def accounts_get(specs: Iterable[tuple]) -> dict[tuple, Account]:
     agent_ids = sorted({a for a, _p, _l in wanted})
     purposes = sorted({p for _a, p, _l in wanted})
     # raw SQL: this runs in every posting, and the ORM's query compilation cost more than the query
-    sql = (f"SELECT * FROM {ACCOUNT_TABLE} WHERE currency = %s AND agent_id IN ({', '.join(['%s'] * len(agent_ids))})"
-           f" AND purpose IN ({', '.join(['%s'] * len(purposes))}) AND (loan_id IS NULL"
-           + (f" OR loan_id IN ({', '.join(['%s'] * len(loan_ids))}))" if loan_ids else ")"))
-    candidates = Account.objects.raw(sql, [Currency.CNY, *agent_ids, *purposes, *loan_ids])
+    query = (f"SELECT {select_list(Account)} FROM {ACCOUNT_TABLE} WHERE currency = %s"
+             f" AND agent_id IN ({', '.join(['%s'] * len(agent_ids))})"
+             f" AND purpose IN ({', '.join(['%s'] * len(purposes))}) AND (loan_id IS NULL"
+             + (f" OR loan_id IN ({', '.join(['%s'] * len(loan_ids))}))" if loan_ids else ")"))
+    candidates = fetch_models(Account, query, [Currency.CNY, *agent_ids, *purposes, *loan_ids])
     found = {(a.agent_id, a.purpose, a.loan_id): a for a in candidates if (a.agent_id, a.purpose, a.loan_id) in wanted}
     missing = wanted - found.keys()
     if missing:

@@ -267,7 +267,7 @@ def _channel(loan: Loan, user) -> str:
     if RECORD_REPAYMENT in held[loan.lender_id]:
         return RepaymentChannel.LENDER
     if REPAY in held[loan.borrower_id]:
-        if not loan.platform_payments:
+        if loan.product_id and not sql.fetch_one(PLATFORM_SQL, [loan.product_id])[0]:
             raise PermissionDenied(_("This lender does not accept repayments through the platform; pay at the "
                                      "lender's counter."))
         return RepaymentChannel.PLATFORM
@@ -308,10 +308,10 @@ def repayment_record(*, loan: Loan, user, amount, paid_on, idempotency_key: str)
 
 LOAN_TABLE, INST_TABLE = Loan._meta.db_table, Instalment._meta.db_table
 EXISTING_SQL = f"SELECT id FROM {Repayment._meta.db_table} WHERE idempotency_key = %s"  # noqa: S608
-LOCK_SQL = (f"SELECT l.*, COALESCE(p.accepts_platform_payments, %s) AS platform_payments "  # noqa: S608
-            f"FROM {LOAN_TABLE} l LEFT JOIN {Product._meta.db_table} p ON p.id = l.product_id WHERE l.id = %s")
-OPEN_SQL = (f"SELECT * FROM {INST_TABLE} WHERE loan_id = %s AND status NOT IN "  # noqa: S608
+LOCK_SQL = f"SELECT {sql.select_list(Loan)} FROM {LOAN_TABLE} WHERE id = %s"  # noqa: S608
+OPEN_SQL = (f"SELECT {sql.select_list(Instalment)} FROM {INST_TABLE} WHERE loan_id = %s AND status NOT IN "  # noqa: S608
             f"('{InstalmentStatus.SUPERSEDED}', '{InstalmentStatus.PAID}') ORDER BY due_date, period")
+PLATFORM_SQL = f"SELECT accepts_platform_payments FROM {Product._meta.db_table} WHERE id = %s"  # noqa: S608
 INSTALMENT_COLUMNS = ("principal_paid", "interest_paid", "penalty_paid", "penalty_accrued", "penalty_through",
                       "status", "paid_on")
 REPAYMENT_COLUMNS = ("loan_id", "idempotency_key", "fingerprint", "amount", "paid_on", "kind", "channel",
@@ -321,8 +321,7 @@ ALLOCATION_COLUMNS = ("repayment_id", "instalment_id", "penalty", "interest", "p
 
 
 def _lock_loan(pk: int) -> Loan:
-    sql_text = LOCK_SQL + (" FOR UPDATE OF l" if connection.features.has_select_for_update_of else "")
-    return list(Loan.objects.raw(sql_text, [True, pk]))[0]
+    return sql.fetch_models(Loan, LOCK_SQL + sql.for_update(), [pk])[0]
 
 
 @transaction.atomic
@@ -336,7 +335,7 @@ def _record(*, loan: Loan, user, amount: Decimal, on: date, key: str, payload: d
         raise ValidationError(_("This loan is already repaid in full."), code="closed")
     if on < loan.disbursed_on:
         raise ValidationError({"paid_on": _("The loan was not yet disbursed on that date.")})
-    instalments = list(Instalment.objects.raw(OPEN_SQL, [loan.pk]))
+    instalments = sql.fetch_models(Instalment, OPEN_SQL, [loan.pk])
     accrued = accrue_penalty(loan, instalments, on)
     payoff = payoff_amount(loan, instalments, on)
     if amount > payoff:

@@ -30,7 +30,7 @@ class FinancePortalView(PortalMixin, TemplateView):
             ctx.update(
                 firms=firms,
                 # for the centre's information-asymmetry card (computed per set of agent ids)
-                member_ids=list(firms.values_list("pk", flat=True)),
+                member_ids=firms.values("pk"),
                 firm_totals=firms.aggregate(employees=Sum("enterprise_profile__employees"),
                                             revenue=Sum("enterprise_profile__annual_revenue")),
                 institutions=cluster_participants(user=user, cluster=cluster, kind="institution"),

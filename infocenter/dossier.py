@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from agents.models import Agent
@@ -119,10 +119,14 @@ def asymmetry_for_agents(agent_ids, *, kind: str = "enterprise", now=None) -> di
     - sources: number of independent agents (other than the agent itself) that published,
       supplied records or reported about it.
 
-    A constant number of queries whatever the number of agents (the finance portal calls this
-    with its cluster's member ids; infocenter does not know clusters)."""
+    ``agent_ids`` is a list of ids or a queryset of agents (used as a subquery). Four queries
+    whatever the number of agents (the finance portal calls this with its cluster's members;
+    infocenter does not know clusters)."""
     now = now or timezone.now()
-    ids = list({int(i) for i in agent_ids})
+    if isinstance(agent_ids, QuerySet):
+        ids = agent_ids.values("pk")  # a subquery: no extra round trip
+    else:
+        ids = list({int(i) for i in agent_ids})
     expected = EXPECTED_CATEGORIES.get(kind, ())
     names = dict(Agent.objects.filter(pk__in=ids, kind=kind).values_list("pk", "name"))
     latest: dict[tuple[int, str], datetime] = {}

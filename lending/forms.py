@@ -22,6 +22,7 @@ from .validation import parse_amount, parse_date, parse_periods, parse_rate
 TEXT = {"class": "form-control"}
 MONEY = {"class": "form-control", "inputmode": "decimal", "autocomplete": "off"}
 SELECT = {"class": "form-select"}
+RADIO = {"class": "form-check-input"}
 
 
 def parse_money(raw, **kwargs) -> Decimal:
@@ -129,12 +130,12 @@ class ApplicationForm(TermsForm):
 
 
 class ApplicationCreateForm(ApplicationForm):
-    document_title = forms.CharField(label=_("Document title"), max_length=200, required=False,
-                                     widget=forms.TextInput(attrs=TEXT))
     document = forms.FileField(label=_("Document (optional)"), required=False, validators=[validate_attachment],
                                widget=forms.ClearableFileInput(attrs=TEXT),
                                help_text=_("Financial statements, licences, orders: PDF, image, CSV, text or "
                                            "Excel, at most 10 MiB. You can add more documents later."))
+    document_title = forms.CharField(label=_("Document title"), max_length=200, required=False,
+                                     widget=forms.TextInput(attrs=TEXT), help_text=_("Empty: the file's name."))
 
     def clean(self):
         data = super().clean()
@@ -153,25 +154,26 @@ class DocumentForm(forms.Form):
 
 class ReviewForm(forms.Form):
     recommendation = forms.ChoiceField(label=_("Recommendation"), choices=ReviewRecommendation.choices,
-                                       widget=forms.RadioSelect)
+                                       widget=forms.RadioSelect(attrs=RADIO))
     note = forms.CharField(label=_("Review note"), max_length=4000, widget=forms.Textarea(attrs={**TEXT, "rows": 3}),
                            help_text=_("What the review found; the manager who decides reads it."))
 
 
 class DecisionForm(forms.Form):
     APPROVE, REJECT = "approve", "reject"
-    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect(attrs=RADIO),
                                  choices=[(APPROVE, _("Approve")), (REJECT, _("Reject"))])
     reason = forms.CharField(label=_("Reasons"), max_length=4000, required=False,
                              widget=forms.Textarea(attrs={**TEXT, "rows": 2}),
                              help_text=_("Required for a rejection; the borrower reads them."))
     amount = forms.CharField(label=_("Approved amount (yuan)"), max_length=40, required=False,
-                             widget=forms.TextInput(attrs=MONEY), help_text=_("Empty: the amount applied for."))
+                             widget=forms.TextInput(attrs=MONEY), help_text=_("At most the amount applied for."))
     periods = forms.CharField(label=_("Approved term (periods)"), max_length=10, required=False,
                               widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric"}),
-                              help_text=_("Empty: the term applied for."))
+                              help_text=_("Within the product's term."))
     annual_rate = forms.CharField(label=_("Approved annual rate (%)"), max_length=20, required=False,
-                                  widget=forms.TextInput(attrs=MONEY), help_text=_("Empty: the rate applied for."))
+                                  widget=forms.TextInput(attrs=MONEY),
+                                  help_text=_("Within the product's rate range."))
 
     def clean_amount(self):
         raw = self.cleaned_data["amount"]

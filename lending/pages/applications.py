@@ -67,6 +67,8 @@ class ApplicationDetailView(LoginRequiredMixin, TemplateView):
             "decide_blocked_own_review": may_approve and not waived and i_reviewed and status == S.UNDER_REVIEW,
             "decide_waiting_review": may_approve and not waived and not reviewed
             and status in (S.SUBMITTED, S.UNDER_REVIEW),
+            "awaiting_decision": (may_review and not may_approve and not waived and reviewed
+                                  and status == S.UNDER_REVIEW),
             "contract": may_review and status == S.APPROVED and not is_borrower,
             "waived": waived,
         }

@@ -31,6 +31,7 @@ from ..selectors_pages import (
     region_loans,
     with_delinquency,
 )
+from ..templatetags.lending_pages import bucket_short
 from .base import BOOK_PAGE_SIZE, ActingMixin, LenderMixin, apply_errors, paginate, query_without_page
 
 QUEUE_TABS = {
@@ -137,9 +138,16 @@ class LoanBookView(LenderMixin, TemplateView):
 
 # --- portfolio figures -----------------------------------------------------------------------
 
-def _chart(rows, name_key: str, value_key: str) -> str:
-    """Chart data for ``partials/chart.html`` (values as exact decimal text)."""
-    return json.dumps([{"name": str(r[name_key]), "value": str(r[value_key])} for r in rows], ensure_ascii=False)
+CLASS_COLOURS = {"normal": "#198754", "special_mention": "#e0a800", "substandard": "#fd7e14", "doubtful": "#dc3545",
+                 "loss": "#343a40"}
+
+
+def _chart(rows, name, value_key: str) -> str:
+    """Chart data for ``partials/chart.html`` (values as exact decimal text); the five classes in
+    their traffic-light colours."""
+    return json.dumps([{"name": str(name(r)), "value": str(r[value_key]),
+                        **({"itemStyle": {"color": CLASS_COLOURS[r["value"]]}} if r["value"] in CLASS_COLOURS else {})}
+                       for r in rows], ensure_ascii=False)
 
 
 class PortfolioView(LenderMixin, TemplateView):
@@ -153,8 +161,8 @@ class PortfolioView(LenderMixin, TemplateView):
         ctx.update(
             figures=selectors.portfolio_figures(lender=self.agent), by_bucket=by_bucket, by_class=by_class,
             monthly=monthly,
-            chart_bucket=_chart(by_bucket, "label", "outstanding"),
-            chart_class=_chart([r for r in by_class if r["count"]], "label", "outstanding"),
+            chart_bucket=_chart(by_bucket, lambda r: bucket_short(r["value"]), "outstanding"),
+            chart_class=_chart([r for r in by_class if r["count"]], lambda r: r["label"], "outstanding"),
             chart_monthly=json.dumps([{"name": r["month"].strftime("%Y-%m"), "value": str(r["amount"])}
                                       for r in monthly]),
         )

@@ -70,10 +70,12 @@ class LoanDetailView(LoginRequiredMixin, TemplateView):
         if loan.status in PAYABLE:
             quote = selectors.loan_payoff_quote(loan=loan, on=timezone.localdate())
         schedule = list(selectors.loan_schedule(loan=loan))
+        today = timezone.localdate()
         for row in schedule:
             row.paid_total = row.principal_paid + row.interest_paid + row.penalty_paid
         ctx.update(
             loan=loan, steps=steps, schedule=schedule, quote=quote,
+            overdue_now=any(row.due_date < today and row.total_unpaid for row in schedule),
             repayments=history["repayments"], moves=history["moves"],
             disburse_form=kwargs.get("disburse_form") or (DisburseForm() if steps["disburse"] else None),
         )

@@ -45,3 +45,13 @@ def badge(value) -> str:
 def absolute(value):
     """The absolute value (a credit posting shown in the credit column)."""
     return abs(value) if value is not None else value
+
+
+BUCKET_SHORT = {"current": "0", "1-30": "1–30", "31-60": "31–60", "61-90": "61–90", "91-180": "91–180",
+                "181-360": "181–360", ">360": ">360"}
+
+
+@register.filter
+def bucket_short(value) -> str:
+    """A delinquency bucket as its days-past-due range (0, 1–30, …, >360): short, needs no translation."""
+    return BUCKET_SHORT.get(str(value), str(value))

@@ -162,7 +162,8 @@ class RowParser:
 
         def fail(target_or_index, value, message):
             if isinstance(target_or_index, int):
-                column = f"{column_letter(target_or_index)}"
+                header = self.headers[target_or_index] if target_or_index < len(self.headers) else ""
+                column = f"{column_letter(target_or_index)} {header}".strip()
             else:
                 idx = self.columns.get(target_or_index)
                 column = f"{column_letter(idx)} {self.headers[idx]}" if idx is not None else _label(target_or_index)

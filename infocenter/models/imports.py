@@ -71,13 +71,18 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         """Progress for the bar: checking is the first 90 %, saving the rest."""
-        if self.status == ImportStatus.SUCCEEDED:
+        if self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
             return 100
         if self.status == ImportStatus.SAVING:
             return 95
         if not self.total_rows:
             return 0
         return min(90, int(90 * self.processed_rows / self.total_rows))
+
+    @property
+    def encoding_label(self) -> str:
+        """How people name the encoding (GB18030 is read for GBK files: it is its superset)."""
+        return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 BOM", "gb18030": "GBK"}.get(self.encoding, self.encoding)
 
     # Jobs are seen by the colleagues of the importing agent only.
     @classmethod

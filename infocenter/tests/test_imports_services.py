@@ -147,6 +147,8 @@ def test_formula_cells_in_excel_are_refused(world):
     job = run(world, xlsx_bytes(rows), name="s.xlsx")
     assert job.status == ImportStatus.FAILED
     assert "Formulas are not accepted" in job.error_preview[0]["message"]
+    assert job.error_preview[0]["column"] == "D 营业收入"
+    assert job.percent == 100
     assert not FirmRecord.objects.exists()
 
 

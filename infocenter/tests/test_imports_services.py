@@ -249,3 +249,32 @@ def test_one_bad_row_in_50000_leaves_nothing_behind(world):
     assert job.status == ImportStatus.FAILED
     assert job.error_count == 1 and job.error_preview[0]["row"] == 50_000
     assert not FirmRecord.objects.exists()
+
+
+def test_a_job_whose_worker_died_runs_again_from_the_start(world):
+    # acks_late + reject_on_worker_lost: Celery hands the task to another worker; the job was
+    # left "checking" or "saving" (pass 2 is one transaction, so nothing half-saved remains).
+    job = import_job_create(user=world.users["government"], agent=world.gov, kind="statement",
+                            file=upload(csv_bytes(statement_rows([world.firm]))))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.SAVING, processed_rows=2)
+    job = import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.SUCCEEDED and job.created_rows == 2
+    again = import_job_run(job_id=job.pk)  # a duplicate delivery changes nothing
+    assert again.created_rows == 2 and FirmRecord.objects.count() == 2
+
+
+def test_old_idempotency_keys_are_purged(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from infocenter.imports.tasks import idempotency_keys_purge
+    from infocenter.models import IdempotencyKey
+
+    for days in (1, 31):
+        IdempotencyKey.objects.create(agent=world.gov, key=f"k{days}", method="POST", path="/api/records/",
+                                      request_hash="x", response_status=201,
+                                      created_at=timezone.now() - timedelta(days=days))
+    assert idempotency_keys_purge() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["k1"]

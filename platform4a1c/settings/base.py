@@ -216,6 +216,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clusterfinance.tasks.disclosure_run",
         "schedule": crontab(hour=7, minute=0),
     },
+    "infocenter-idempotency-keys-purge": {
+        "task": "infocenter.imports.tasks.idempotency_keys_purge",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 REST_FRAMEWORK = {

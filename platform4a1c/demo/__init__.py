@@ -5,6 +5,7 @@ DEMO_PASSWORD = "Demo4a1c!2026"  # noqa: S105 - printed and in the README on pur
 
 STEPS = [
     "platform4a1c.demo.registry",
+    "platform4a1c.demo.loans",
     "platform4a1c.demo.records",
     "platform4a1c.demo.info",
 ]

@@ -57,7 +57,7 @@ class ReviewRecommendation(models.TextChoices):
 
 class LoanStatus(models.TextChoices):
     CONTRACTED = "contracted", _("Contracted, awaiting disbursement")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", _("Being repaid")
     CLOSED = "closed", _("Repaid and closed")
     WRITTEN_OFF = "written_off", _("Written off")
 

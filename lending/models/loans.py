@@ -136,7 +136,7 @@ class Instalment(models.Model):
     ``superseded`` and adds the recomputed ones."""
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="instalments")
-    period = models.PositiveSmallIntegerField(_("period"))
+    period = models.PositiveSmallIntegerField(_("instalment no."))
     period_start = models.DateField(_("period starts"))
     due_date = models.DateField(_("due date"))
     accrual_periods = models.PositiveSmallIntegerField(_("interest periods covered"), default=1)

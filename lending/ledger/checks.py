@@ -138,6 +138,17 @@ def ledger_verify() -> LedgerReport:
     )
 
 
+def _tell_the_centre(alert: LedgerAlert) -> None:
+    """Also publish the alert as an event of the central platform (its outbox), so subscribers
+    (platform staff, the supervising government) hear of it. Lending sits above infocenter in
+    the layers, so it may call infocenter's public service."""
+    try:
+        from infocenter.services.events import event_emit
+    except ImportError:  # pragma: no cover - the centre's event API is not installed
+        return
+    event_emit(kind="ledger.alert", payload={"alert": alert.pk, "kind": alert.kind, "message": alert.message})
+
+
 @transaction.atomic
 def ledger_check_run() -> LedgerReport:
     """Verify the ledger; log an error and record a ``LedgerAlert`` for every failed check."""
@@ -158,8 +169,9 @@ def ledger_check_run() -> LedgerReport:
                        report.loan_mismatches))
     for kind, message, details in alerts:
         logger.error("ledger_check: %s", message, extra={"details": details})
-        LedgerAlert.objects.create(kind=kind, message=message,
-                                   details={"items": details} if isinstance(details, list) else details)
+        alert = LedgerAlert.objects.create(kind=kind, message=message,
+                                           details={"items": details} if isinstance(details, list) else details)
+        _tell_the_centre(alert)
     if not alerts:
         logger.info("ledger_check: ok (%s entries, %s postings)", report.entries, report.postings)
     return report

@@ -112,6 +112,10 @@ def test_ledger_check_fails_loudly_on_a_tampered_balance(world):
     assert exited.value.code == 1
     kinds = set(LedgerAlert.objects.values_list("kind", flat=True))
     assert {AlertKind.BALANCE_MISMATCH, AlertKind.LOAN_MISMATCH} <= kinds
+    # … and the central platform hears of it (its event outbox)
+    from infocenter.models import Event
+
+    assert Event.objects.filter(kind="ledger.alert").count() == len(kinds)
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql",

@@ -278,3 +278,28 @@ def test_old_idempotency_keys_are_purged(world):
                                       created_at=timezone.now() - timedelta(days=days))
     assert idempotency_keys_purge() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["k1"]
+
+
+def test_an_excel_date_cell_in_the_period_column_names_its_month(world):
+    from datetime import datetime
+
+    rows = statement_rows([world.firm], periods=("2026Q1",))
+    rows[1][2] = datetime(2026, 3, 31)
+    rows[1][3] = 1000  # an integer cell
+    job = run(world, xlsx_bytes(rows), name="s.xlsx")
+    assert job.status == ImportStatus.SUCCEEDED, job.error_preview
+    record = FirmRecord.objects.get()
+    assert (record.period, record.revenue) == ("2026-03", Decimal("1000.00"))
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "The file is empty."),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old Excel 97"),
+    (b"PK\x03\x04 not really a workbook", "cannot be opened"),
+    (b"\r\n1,2,3\r\n", "must hold the column names"),
+    (b"credit_code,period\x00,revenue\r\n", "binary data"),
+])
+def test_broken_files_are_refused_with_a_clear_message(world, content, message):
+    with pytest.raises(ValidationError, match=message):
+        run(world, content)
+    assert not ImportJob.objects.exists()

@@ -123,10 +123,8 @@ def asymmetry_for_agents(agent_ids, *, kind: str = "enterprise", now=None) -> di
     whatever the number of agents (the finance portal calls this with its cluster's members;
     infocenter does not know clusters)."""
     now = now or timezone.now()
-    if isinstance(agent_ids, QuerySet):
-        ids = agent_ids.values("pk")  # a subquery: no extra round trip
-    else:
-        ids = list({int(i) for i in agent_ids})
+    # a queryset becomes a subquery (no extra round trip)
+    ids = agent_ids.values("pk") if isinstance(agent_ids, QuerySet) else list({int(i) for i in agent_ids})
     expected = EXPECTED_CATEGORIES.get(kind, ())
     names = dict(Agent.objects.filter(pk__in=ids, kind=kind).values_list("pk", "name"))
     latest: dict[tuple[int, str], datetime] = {}

@@ -17,6 +17,7 @@ from ..choices import CONFIDENTIAL, AccessBasis, Category, Visibility
 from ..models import AccessLog, Consent, ConsentCategory
 from ..permissions import require_member
 from ..rules import finance_company_members, held_consents
+from .checks import reject_nul
 from .events import event_emit
 
 PERMISSION = "infocenter.use_consent"
@@ -51,6 +52,7 @@ def consent_grant(*, grantor: Agent, grantee: Agent, granted_by, valid_until: da
         raise ValidationError({"valid_until": _("The end date must not be before the start date.")})
     if (valid_until - valid_from).days > MAX_CONSENT_DAYS:
         raise ValidationError({"valid_until": _("A consent lasts at most three years; grant a new one later.")})
+    reject_nul(purpose=purpose)
     categories = sorted(set(categories or ()))
     unknown = [c for c in categories if c not in Category.values]
     if unknown:

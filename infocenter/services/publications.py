@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ..choices import CATEGORY_MODULE, PUBLISHER_KINDS, Category, PublicationStatus, Visibility
 from ..models import Publication
 from ..permissions import require_member
+from .checks import check_data, reject_nul
 from .events import event_emit
 
 
@@ -62,6 +63,8 @@ def publication_create(*, subject, category: str, title: str, body: str = "", da
     publishes once."""
     publisher = publisher or subject
     _check_publisher(publisher=publisher, subject=subject, category=category, author=author)
+    reject_nul(title=title, body=body, period=period, key=key)
+    data = check_data(data)
     if key:
         existing = _by_key(subject=subject, category=category, key=key)
         if existing is not None:
@@ -69,7 +72,7 @@ def publication_create(*, subject, category: str, title: str, body: str = "", da
     now = timezone.now()
     publication = Publication(
         subject=subject, publisher=publisher, author=author, category=category, title=title.strip(),
-        body=body, data=data or {}, visibility=visibility, audience_kinds=_kinds(visibility, audience_kinds),
+        body=body, data=data, visibility=visibility, audience_kinds=_kinds(visibility, audience_kinds),
         period=period, key=key,
         status=PublicationStatus.PUBLISHED if publish else PublicationStatus.DRAFT,
         published_at=now if publish else None,
@@ -135,6 +138,8 @@ def publication_update_draft(*, publication: Publication, author, audience_kinds
         if field not in _EDITABLE:
             raise TypeError(field)
         setattr(publication, field, value)
+    reject_nul(title=publication.title, body=publication.body, period=publication.period)
+    publication.data = check_data(publication.data)
     _check_publisher(publisher=publication.publisher, subject=publication.subject, category=publication.category,
                      author=author)
     publication.audience_kinds = _kinds(publication.visibility,
@@ -161,6 +166,8 @@ def publication_correct(*, publication: Publication, author, correction_note: st
         raise ValidationError(_("Only a published item can be corrected (a retracted one stays retracted)."))
     if not (correction_note or "").strip():
         raise ValidationError({"correction_note": _("Say what was corrected.")})
+    reject_nul(correction_note=correction_note, title=title, body=body, period=period)
+    data = check_data(data) if data is not None else None
     visibility = visibility or old.visibility
     new = Publication(
         lineage=old.lineage, version=old.version + 1, previous=old, is_current=True,
@@ -198,6 +205,7 @@ def publication_retract(*, publication: Publication, author, reason: str) -> Pub
         raise ValidationError(_("Only a published item can be retracted."))
     if not (reason or "").strip():
         raise ValidationError({"retraction_reason": _("Give the reason for the retraction.")})
+    reject_nul(retraction_reason=reason)
     publication.status = PublicationStatus.RETRACTED
     publication.retracted_at = timezone.now()
     publication.retraction_reason = reason.strip()

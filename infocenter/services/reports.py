@@ -16,6 +16,7 @@ from ..choices import REPORT_CATEGORY_TYPE, ReportType, Verification
 from ..constants import REPORTS_PER_REPORTER_PER_DAY, REPORTS_PER_SUBJECT_PER_DAY
 from ..models import Report
 from ..permissions import require_member, verifier_agent_for
+from .checks import reject_nul
 from .events import event_emit
 
 
@@ -51,6 +52,7 @@ def report_file(*, reporter: Agent, subject: Agent, author, category: str, title
     if today.count() >= REPORTS_PER_REPORTER_PER_DAY:
         raise ValidationError(_("Your organisation has filed %(n)s reports today, the daily limit.")
                               % {"n": REPORTS_PER_REPORTER_PER_DAY})
+    reject_nul(title=title, evidence=evidence)
     if occurred_on and occurred_on > timezone.localdate(now):
         raise ValidationError({"occurred_on": _("The date cannot be in the future.")})
     report = Report(
@@ -78,6 +80,7 @@ def report_reply(*, report: Report, author, text: str) -> Report:
     text = (text or "").strip()
     if not text:
         raise ValidationError({"reply": _("Write your reply.")})
+    reject_nul(reply=text)
     report.reply, report.replied_by, report.replied_at = text, author if getattr(author, "pk", None) else None, timezone.now()
     report.full_clean()
     report.save(update_fields=["reply", "replied_by", "replied_at"])
@@ -102,6 +105,7 @@ def report_decide(*, report: Report, decided_by, status: str, note: str = "") ->
         raise PermissionDenied(_("Only the finance company of the subject's cluster or the government of its "
                                  "region can decide on this report."))
     note = (note or "").strip()
+    reject_nul(note=note)
     if status != Verification.VERIFIED and not note:
         raise ValidationError({"note": _("Give the reason for disputing or rejecting the report.")})
     previous = report.status

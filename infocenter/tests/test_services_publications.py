@@ -180,3 +180,32 @@ def test_a_correction_keeps_the_attachment_unless_removed(world):
     v3 = publication_correct(publication=v2, author=world.users["enterprise"], correction_note="删除附件",
                              remove_attachment=True)
     assert not v3.attachment
+
+
+@pytest.mark.parametrize("kwargs", [{"title": "a\x00b"}, {"body": "a\x00b"}, {"data": {"a": "x\x00y"}},
+                                    {"data": {"a\x00": 1}}, {"data": ["not", "an", "object"]}])
+def test_null_characters_and_non_object_data_are_refused_clearly(world, kwargs):
+    """PostgreSQL cannot store NUL: the service says so instead of failing in the database."""
+    with pytest.raises(ValidationError) as exc:
+        _statement(world, **kwargs)
+    assert set(exc.value.message_dict) <= {"title", "body", "data"}
+    assert not Publication.objects.exists()
+
+
+def test_null_characters_in_reports_replies_and_consents_are_refused(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from infocenter.services import consent_grant, report_file, report_reply
+
+    with pytest.raises(ValidationError):
+        report_file(reporter=world.bank, subject=world.firm, author=None, category="award", title="x\x00",
+                    evidence="y")
+    report = report_file(reporter=world.bank, subject=world.firm, author=None, category="award", title="x",
+                         evidence="y")
+    with pytest.raises(ValidationError):
+        report_reply(report=report, author=None, text="\x00")
+    with pytest.raises(ValidationError):
+        consent_grant(grantor=world.firm, grantee=world.bank, granted_by=None, purpose="\x00",
+                      valid_until=timezone.localdate() + timedelta(days=1))

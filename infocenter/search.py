@@ -57,7 +57,7 @@ def _ranked(qs, query: str, terms, fields, order_fallback):
 
 def search(user, query: str, *, module: str = "", limit: int = SEARCH_LIMIT) -> dict:
     """Publications, reports and agents matching ``query`` that ``user`` may see."""
-    query = (query or "").strip()[:100]
+    query = (query or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in a query
     terms = _terms(query)
     if not terms:
         return {"query": query, "publications": [], "reports": [], "agents": [], "total": 0}

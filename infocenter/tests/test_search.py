@@ -47,3 +47,7 @@ def test_several_words_must_all_match(world, items):
 def test_trigram_similarity_tolerates_a_typo_on_postgresql(world, items):
     titles = [p.title for p in search(None, "certifcation")["publications"]]
     assert titles == ["Quality management certification ISO 9001"]
+
+
+def test_a_null_character_in_the_query_is_ignored(world, items, client_for):
+    assert client_for("investor").get("/hub/search/?q=%E6%B0%B8%00%E5%BA%B7").status_code == 200

@@ -7,10 +7,12 @@ loans, no per-loan Python loop:
 2. penalty interest (罚息) accrues on each overdue instalment's unpaid principal and interest at
    the loan's penalty rate ÷ 360 per day since the due date (or the last accrual), half-up to the
    fen — the same formula as ``repayments.penalty_increment``;
-3. days past due per loan = ``as_of`` − the oldest unpaid overdue due date;
+3. days past due per loan = ``as_of`` − the oldest unpaid overdue due date (0 when none);
 4. a ``BucketMove`` row for every loan whose bucket or class changes;
-5. the bucket (1–30, 31–60, 61–90, 91–180, 181–360, >360) and the five-category class
-   (``choices.CLASS_BOUNDS``) of every active loan.
+5. the new bucket (1–30, 31–60, 61–90, 91–180, 181–360, >360) and five-category class
+   (``choices.CLASS_BOUNDS``) of those loans. Only rows that change are written, so a night
+   costs in proportion to the overdue part of the book; ``delinquency_as_of`` is the date of a
+   loan's last change.
 
 It is idempotent: running it twice for the same date accrues nothing more and moves nothing.
 On SQLite the same statements run with SQLite's date functions; because SQLite's arithmetic is
@@ -42,7 +44,8 @@ class DelinquencyReport:
     newly_overdue: int
     penalty_accruals: int
     moves: int
-    active_loans: int
+    dpd_changes: int
+    reclassified: int
 
 
 def _sql(vendor: str) -> dict[str, str]:
@@ -77,27 +80,25 @@ def _sql(vendor: str) -> dict[str, str]:
              WHERE l.id = i.loan_id AND l.status = {active}
                AND i.status = '{InstalmentStatus.OVERDUE}' AND i.due_date < {as_of}
                AND (i.penalty_through IS NULL OR i.penalty_through < {as_of})""",
-        "dpd_overdue": f"""
-            UPDATE {LOAN} AS l SET dpd = o.dpd
-              FROM (SELECT loan_id, {days(as_of, "MIN(due_date)")} AS dpd
-                      FROM {INST}
-                     WHERE status = '{InstalmentStatus.OVERDUE}' AND due_date < {as_of}
-                     GROUP BY loan_id) AS o
-             WHERE l.id = o.loan_id AND l.status = {active} AND l.dpd <> o.dpd""",
-        "dpd_current": f"""
-            UPDATE {LOAN} AS l SET dpd = 0
-             WHERE l.status = {active} AND l.dpd <> 0
-               AND NOT EXISTS (SELECT 1 FROM {INST} AS i
-                                WHERE i.loan_id = l.id AND i.status = '{InstalmentStatus.OVERDUE}'
-                                  AND i.due_date < {as_of})""",
+        # one statement for every active loan: an aggregate hash-joined to the loans (no
+        # correlated subquery, whose plan goes bad when the statistics are stale)
+        "dpd": f"""
+            UPDATE {LOAN} AS l SET dpd = COALESCE(o.dpd, 0), delinquency_as_of = {as_of}
+              FROM {LOAN} AS l2
+              LEFT JOIN (SELECT loan_id, {days(as_of, "MIN(due_date)")} AS dpd
+                           FROM {INST}
+                          WHERE status = '{InstalmentStatus.OVERDUE}' AND due_date < {as_of}
+                          GROUP BY loan_id) AS o ON o.loan_id = l2.id
+             WHERE l.id = l2.id AND l.status = {active} AND l.dpd <> COALESCE(o.dpd, 0)""",
         "moves": f"""
             INSERT INTO {MOVE} (loan_id, moved_on, dpd, from_bucket, to_bucket, from_class, to_class, created_at)
             SELECT l.id, {as_of}, l.dpd, l.bucket, {bucket_case}, l.loan_class, {class_case}, %(now)s
               FROM {LOAN} AS l
              WHERE l.status = {active} AND (l.bucket <> {bucket_case} OR l.loan_class <> {class_case})""",
+        # only the loans whose bucket or class changes are written (not the whole book)
         "classify": f"""
             UPDATE {LOAN} AS l SET bucket = {bucket_case}, loan_class = {class_case}, delinquency_as_of = {as_of}
-             WHERE l.status = {active}""",
+             WHERE l.status = {active} AND (l.bucket <> {bucket_case} OR l.loan_class <> {class_case})""",
     }
 
 
@@ -112,9 +113,12 @@ def delinquency_run(*, as_of=None) -> DelinquencyReport:
         for name, sql in statements.items():
             cursor.execute(sql, params)
             counts[name] = cursor.rowcount
+            if name == "accrue_penalty" and connection.vendor == "postgresql" and counts["mark_overdue"] > 1000:
+                # many instalments changed status: refresh the planner's statistics before the joins
+                cursor.execute(f"ANALYZE {INST} (status, due_date, loan_id)")
     return DelinquencyReport(as_of=as_of, newly_overdue=counts["mark_overdue"],
                              penalty_accruals=counts["accrue_penalty"], moves=counts["moves"],
-                             active_loans=counts["classify"])
+                             dpd_changes=counts["dpd"], reclassified=counts["classify"])
 
 
 def sqlite_penalty(principal_due, principal_paid, interest_due, interest_paid, rate, days):
@@ -139,7 +143,7 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
 def loan_refresh_delinquency(*, loan: Loan, as_of: date, instalments: list[Instalment], save: bool = True) -> list:
     """Recompute one loan's days past due, bucket and class right after a repayment (the loan is
     locked by the caller). ``instalments`` are its unpaid instalments. Skipped for a backdated
-    payment older than the last run (the next nightly run brings it up to date). Returns the
+    payment older than the loan's last recorded change (the next nightly run brings it up to date). Returns the
     changed field names (saved unless ``save=False``)."""
     if loan.status not in (LoanStatus.ACTIVE, LoanStatus.CLOSED):
         return []

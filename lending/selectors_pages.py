@@ -88,12 +88,12 @@ def book_totals(loans: QuerySet[Loan]) -> dict:
 def borrowers_of(*, user, lender: Agent) -> QuerySet[Agent]:
     """The agents that borrowed from ``lender`` (for the loan book's borrower filter)."""
     ids = Loan.objects.restrict(user, "view").filter(lender=lender).values("borrower_id")
-    return Agent.objects.filter(pk__in=ids).order_by("name")
+    return Agent.objects.restrict(user, "view").filter(pk__in=ids).order_by("name")
 
 
 def lenders_of_region(*, user) -> QuerySet[Agent]:
     ids = Loan.objects.restrict(user, "view").values("lender_id")
-    return Agent.objects.filter(pk__in=ids).order_by("name")
+    return Agent.objects.restrict(user, "view").filter(pk__in=ids).order_by("name")
 
 
 def region_loans(*, user, government: Agent) -> QuerySet[Loan]:
@@ -126,16 +126,14 @@ def awaiting_disbursement(*, user, lender: Agent) -> int:
 
 # --- portfolio ---------------------------------------------------------------------------------
 
-def disbursements_by_month(*, lender: Agent | None = None, months: int = 24, today: date | None = None) -> list[dict]:
+def disbursements_by_month(*, user, lender: Agent, months: int = 24, today: date | None = None) -> list[dict]:
     """Principal disbursed per calendar month over the last ``months`` months (oldest first),
     months without a disbursement included with zero: ``month`` (date), ``count``, ``amount``."""
     today = today or timezone.localdate()
     first = date(today.year, today.month, 1)
     for _ in range(months - 1):
         first = date(first.year - (first.month == 1), 12 if first.month == 1 else first.month - 1, 1)
-    loans = Loan.objects.filter(disbursed_on__gte=first, disbursed_on__isnull=False)
-    if lender is not None:
-        loans = loans.filter(lender=lender)
+    loans = Loan.objects.restrict(user, "view").filter(lender=lender, disbursed_on__gte=first)
     rows = (loans.order_by().annotate(month=TruncMonth("disbursed_on")).values("month")
             .annotate(n=Count("pk"), amount=_money_sum("principal")))
     by_month = {(r["month"].year, r["month"].month): r for r in rows}
@@ -147,12 +145,12 @@ def disbursements_by_month(*, lender: Agent | None = None, months: int = 24, tod
     return result
 
 
-def region_clusters(*, government: Agent) -> list[SimpleNamespace]:
+def region_clusters(*, user, government: Agent) -> list[SimpleNamespace]:
     """The clusters in the government's region as the engine's ``portfolio_figures(cluster=)``
     needs them (``pk``, ``finance_company_id``, ``name``), reached through the finance
     companies' ``cluster_run`` relation."""
     prefix = region_prefix(government.region_code)
-    rows = (Agent.objects.filter(kind="finance_company", cluster_run__isnull=False,
+    rows = (Agent.objects.restrict(user, "view").filter(kind="finance_company", cluster_run__isnull=False,
                                  cluster_run__region_code__startswith=prefix)
             .values_list("cluster_run__pk", "pk", "cluster_run__name").order_by("cluster_run__name"))
     return [SimpleNamespace(pk=pk, finance_company_id=fc_id, name=name) for pk, fc_id, name in rows]

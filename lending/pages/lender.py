@@ -157,7 +157,7 @@ class PortfolioView(LenderMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         by_bucket = selectors.portfolio_by_bucket(lender=self.agent)
         by_class = selectors.portfolio_by_class(lender=self.agent)
-        monthly = disbursements_by_month(lender=self.agent)
+        monthly = disbursements_by_month(user=self.request.user, lender=self.agent)
         ctx.update(
             figures=selectors.portfolio_figures(lender=self.agent), by_bucket=by_bucket, by_class=by_class,
             monthly=monthly,
@@ -181,7 +181,7 @@ class RegionLoanBookView(ActingMixin, TemplateView):
         loans = region_loans(user=user, government=self.agent)
         book = RegionLoanFilter(self.request.GET or None, queryset=loans, lenders=lenders_of_region(user=user))
         filtered = book.qs if book.is_bound and book.is_valid() else loans
-        clusters = [(c, selectors.portfolio_figures(cluster=c)) for c in region_clusters(government=self.agent)]
+        clusters = [(c, selectors.portfolio_figures(cluster=c)) for c in region_clusters(user=user, government=self.agent)]
         ctx.update(filter=book, totals=book_totals(filtered), clusters=clusters,
                    page=paginate(self.request, with_delinquency(filtered), BOOK_PAGE_SIZE),
                    query=query_without_page(self.request))

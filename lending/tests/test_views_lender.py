@@ -426,6 +426,11 @@ def test_write_off_of_a_non_performing_loan_by_a_manager(world, en, client):
     response = en("institution").post(url, {"reason": "", "written_off_on": timezone.localdate().isoformat(),
                                             "idempotency_key": "9a3f7b1c-0d2e-4f5a-8b6c-7d8e9f0a1b2c"})
     assert "This field is required." in by_testid(response, "error-reason")[0]
+    response = en("institution").post(url, {"reason": "停产", "written_off_on": "2026-02-30",
+                                            "idempotency_key": "9a3f7b1c-0d2e-4f5a-8b6c-7d8e9f0a1b2c"})
+    assert "is not a valid date" in by_testid(response, "error-written_off_on")[0]
+    npl.refresh_from_db()
+    assert npl.status == LoanStatus.ACTIVE
     response = en("institution").post(url, {"reason": "企业已停产，担保人无力代偿",
                                             "written_off_on": timezone.localdate().isoformat(),
                                             "idempotency_key": "9a3f7b1c-0d2e-4f5a-8b6c-7d8e9f0a1b2c"})

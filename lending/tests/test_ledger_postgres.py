@@ -58,6 +58,17 @@ def test_a_posting_added_later_to_a_balanced_entry_is_rejected(world):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_extra_posting_in_the_same_transaction_is_rejected(world):
+    # the per-posting check is skipped for entries of the current transaction: the entry's own
+    # deferred check must still see the extra posting at COMMIT
+    cash, capital = two_accounts(world)
+    with pytest.raises(IntegrityError, match="not balanced"), transaction.atomic():
+        entry = services.capital_contribute(agent=world.finance_company, amount="100", on=DAY, idempotency_key="c1")
+        Posting.objects.bulk_create([Posting(entry=entry, account=cash, amount=D("0.01"))])
+    assert not JournalEntry.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_postings_and_entries_cannot_be_updated_or_deleted(world):
     services.capital_contribute(agent=world.finance_company, amount="100", on=DAY, idempotency_key="c1")
     entry = JournalEntry.objects.get()

@@ -131,3 +131,15 @@ def test_performing_loans_cannot_be_written_off(world, loan):
         services.loan_write_off(loan=loan, user=world.users["finance"], reason="x", written_off_on="2026-02-01",
                                 idempotency_key="w-1")
     assert caught.value.code == "performing"
+
+
+def test_delinquency_run_command(world, loan):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("delinquency_run", "--as-of", "2026-03-01", stdout=out)
+    assert "1 bucket moves" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("delinquency_run", "--as-of", "2026-02-30", stdout=io.StringIO())

@@ -50,15 +50,16 @@ def parse_amount(raw, *, allow_zero: bool = False, allow_negative: bool = False,
                                   params={"value": raw})
     if not value.is_finite():
         raise ValidationError(_("“%(value)s” is not an amount."), code="invalid", params={"value": raw})
-    if value != value.quantize(FEN, rounding=ROUND_HALF_UP):
-        raise ValidationError(_("Amounts have at most two decimals (fen)."), code="precision")
     if value < 0 and not allow_negative:
         raise ValidationError(_("The amount cannot be negative."), code="negative")
-    if value == 0 and not allow_zero:
-        raise ValidationError(_("The amount must be greater than zero."), code="zero")
+    # Size before precision: quantizing 1e400 would overflow the decimal context.
     if abs(value) > maximum:
         raise ValidationError(_("The amount is too large (at most %(max)s)."), code="too_large",
                               params={"max": f"{maximum:,}"})
+    if value != value.quantize(FEN, rounding=ROUND_HALF_UP):
+        raise ValidationError(_("Amounts have at most two decimals (fen)."), code="precision")
+    if value == 0 and not allow_zero:
+        raise ValidationError(_("The amount must be greater than zero."), code="zero")
     return quantize(value)
 
 

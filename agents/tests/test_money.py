@@ -20,7 +20,8 @@ def test_parse_amount_accepts_what_users_type(raw, expected):
 @pytest.mark.parametrize(
     ("raw", "code"),
     [(0.1, "float"), ("NaN", "invalid"), ("Infinity", "invalid"), ("abc", "invalid"), ("", "required"),
-     ("-5", "negative"), ("0", "zero"), ("1.005", "precision"), ("99999999999", "too_large")],
+     ("-5", "negative"), ("0", "zero"), ("1.005", "precision"), ("99999999999", "too_large"),
+     ("1e400", "too_large"), ("-1e400", "negative"), ("1e-400", "precision")],
 )
 def test_parse_amount_refuses_bad_input(raw, code):
     with pytest.raises(ValidationError) as exc:

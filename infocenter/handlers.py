@@ -59,30 +59,45 @@ def _subscribers(*, module: str = "", agent_id=None, category: str = "") -> dict
 def _deliver(event: Event, recipients: dict, *, kind: str, params: dict, url: str) -> int:
     """Create one notification per recipient (idempotent per user and event) and e-mail those
     who asked for it once the transaction commits."""
-    mails = []
-    created_count = 0
-    for user, email in recipients.values():
-        notification, created = Notification.objects.get_or_create(
-            user=user, event=event, defaults={"kind": kind, "params": params, "url": url},
-        )
-        if not created:
-            continue
-        created_count += 1
-        if email and user.email:
-            notification.emailed_at = timezone.now()
-            notification.save(update_fields=["emailed_at"])
-            mails.append(user.email)
+    if not recipients:
+        return 0
+    # Two queries whatever the number of recipients: who already has it, then one bulk insert
+    # (ignore_conflicts: a racing duplicate is dropped by the unique (user, event) key).
+    already = set(Notification.objects.filter(event=event, user_id__in=list(recipients))
+                  .values_list("user_id", flat=True))
+    now = timezone.now()
+    new = [(user, email) for uid, (user, email) in recipients.items() if uid not in already]
+    Notification.objects.bulk_create(
+        [Notification(user=user, event=event, kind=kind, params=params, url=url,
+                      emailed_at=now if email and user.email else None) for user, email in new],
+        ignore_conflicts=True,
+    )
+    mails = [user.email for user, email in new if email and user.email]
     if mails:
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(settings.LANGUAGE_CODE):  # e-mail in the platform's language
             text = render(kind, params)
         site = getattr(settings, "PLATFORM_BASE_URL", "")
         messages = [(f"[4A+1C] {text[:120]}", f"{text}\n\n{site}{url}", None, [address]) for address in mails]
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
-    return created_count
+    return len(new)
 
 
 def _may_read(model, user, pk) -> bool:
     return model.objects.restrict(user, "view").filter(pk=pk).exists()
+
+
+def _readers_by_visibility(publication: Publication, candidates: dict) -> set:
+    """The candidates the visibility alone lets read a published item, without one restrict()
+    query each: everyone for "public", everyone acting for an active agent for "platform
+    members" (the first two terms of Publication.readers_q). Others are checked one by one."""
+    if publication.status not in ("published", "retracted") or not candidates:
+        return set()
+    if publication.visibility == "public":
+        return set(candidates)
+    if publication.visibility == "members":
+        return set(Membership.objects.filter(user_id__in=list(candidates), is_active=True, agent__status="active")
+                   .values_list("user_id", flat=True))
+    return set()
 
 
 def _publication_event(event: Event) -> None:
@@ -92,9 +107,12 @@ def _publication_event(event: Event) -> None:
         return
     candidates = _subscribers(module=publication.module, agent_id=publication.subject_id,
                               category=publication.category)
-    own = {m.user_id for m in Membership.objects.filter(agent_id=publication.publisher_id, is_active=True)}
+    own = set(Membership.objects.filter(agent_id=publication.publisher_id, is_active=True)
+              .values_list("user_id", flat=True))
+    candidates = {uid: v for uid, v in candidates.items() if uid not in own}
+    readers = _readers_by_visibility(publication, candidates)
     recipients = {uid: v for uid, v in candidates.items()
-                  if uid not in own and _may_read(Publication, v[0], publication.pk)}
+                  if uid in readers or _may_read(Publication, v[0], publication.pk)}
     params = {"publisher": publication.publisher.name, "title": publication.title, "version": publication.version,
               "category": publication.category}
     _deliver(event, recipients, kind=event.kind, params=params,

@@ -108,5 +108,13 @@ class ImportJobSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class RecordFilterSerializer(serializers.Serializer):
+    """The query parameters of the record list."""
+
+    kind = serializers.ChoiceField(choices=RecordKind.choices, required=False, allow_blank=True)
+    period = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    credit_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()

@@ -20,7 +20,13 @@ from ..imports.services import firm_record_save, records_access_log
 from .authentication import ApiTokenAuthentication
 from .idempotency import HEADER, idempotent
 from .parsers import DecimalJSONParser
-from .serializers import ErrorSerializer, FirmRecordInputSerializer, FirmRecordSerializer, ImportJobSerializer
+from .serializers import (
+    ErrorSerializer,
+    FirmRecordInputSerializer,
+    FirmRecordSerializer,
+    ImportJobSerializer,
+    RecordFilterSerializer,
+)
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -60,12 +66,12 @@ class FirmRecordListCreateView(ApiView, generics.ListCreateAPIView):
     serializer_class = FirmRecordSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        kind = params.get("kind", "")
-        if kind and kind not in RecordKind.values:
-            raise exceptions.ValidationError({"kind": [_("Unknown kind of record.")]})
-        return selectors.records_for(self.request.user, q=params.get("credit_code", "")[:40], kind=kind,
-                                     period=params.get("period", "")[:20])
+        # Validated like a body: a NUL character or an unknown kind is a 400, never a database error.
+        params = RecordFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        filters = params.validated_data
+        return selectors.records_for(self.request.user, q=filters.get("credit_code", ""),
+                                     kind=filters.get("kind", ""), period=filters.get("period", ""))
 
     @extend_schema(
         summary="Firm records you may see",

@@ -276,3 +276,16 @@ def test_the_openapi_schema_is_valid_and_has_no_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     text = (tmp_path / "schema.yaml").read_text()
     assert "/api/records/" in text and "ApiToken" in text
+
+
+@pytest.mark.parametrize("url", ["/api/records/?credit_code=%00", "/api/records/?period=a%00", "/api/records/?kind=x",
+                                 "/api/publications/?module=%00", "/api/reports/?status=%00",
+                                 "/api/imports/?status=%00"])
+def test_bad_query_parameters_are_a_400_not_a_database_error(world, url):
+    # PostgreSQL refuses NUL characters in text: they must be stopped before the query.
+    assert api(token_for(world)).get(url).status_code == 400
+
+
+def test_nul_characters_in_a_body_are_a_400(world):
+    response = post(api(token_for(world)), {**record(world), "source_name": "金税\x00三期"})
+    assert response.status_code == 400 and "source_name" in response.json()

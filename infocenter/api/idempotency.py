@@ -29,9 +29,22 @@ class Conflict(APIException):
     default_code = "idempotency_conflict"
 
 
+def _file_digest(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return f"{upload.name}:{digest.hexdigest()}"
+
+
 def request_fingerprint(request) -> str:
-    body = json.dumps(request.data, sort_keys=True, default=str, ensure_ascii=False) \
-        if not hasattr(request.data, "getlist") else json.dumps(sorted(request.data.lists()), default=str)
+    """Method, path and the canonical body; an uploaded file counts by its content."""
+    if hasattr(request.data, "getlist"):  # form or multipart
+        fields = sorted((k, v) for k, v in request.data.lists() if k not in request.FILES)
+        files = sorted((name, [_file_digest(f) for f in request.FILES.getlist(name)]) for name in request.FILES)
+        body = json.dumps([fields, files], default=str, ensure_ascii=False)
+    else:
+        body = json.dumps(request.data, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 

@@ -108,6 +108,13 @@ class ImportJobSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class ImportUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RecordKind.choices)
+    file = serializers.FileField(help_text=_("CSV (UTF-8, UTF-8 with BOM or GBK) or Excel .xlsx; the first row names "
+                                             "the columns"))
+    source_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
 class RecordFilterSerializer(serializers.Serializer):
     """The query parameters of the record list."""
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from ..choices import ImportStatus, RecordKind
 from ..imports import selectors
-from ..imports.services import firm_record_save, records_access_log
+from ..imports.services import firm_record_save, import_job_create, import_job_enqueue, records_access_log
 from .authentication import ApiTokenAuthentication
 from .idempotency import HEADER, idempotent
 from .parsers import DecimalJSONParser
@@ -25,6 +27,7 @@ from .serializers import (
     FirmRecordInputSerializer,
     FirmRecordSerializer,
     ImportJobSerializer,
+    ImportUploadSerializer,
     RecordFilterSerializer,
 )
 
@@ -117,8 +120,9 @@ class FirmRecordListCreateView(ApiView, generics.ListCreateAPIView):
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class ImportJobListView(ApiView, generics.ListAPIView):
+class ImportJobListView(ApiView, generics.ListCreateAPIView):
     serializer_class = ImportJobSerializer
+    parser_classes = [MultiPartParser, DecimalJSONParser]
 
     def get_queryset(self):
         qs = selectors.import_jobs_for(self.request.user)
@@ -134,6 +138,32 @@ class ImportJobListView(ApiView, generics.ListAPIView):
                    responses={200: ImportJobSerializer(many=True), **ERRORS})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Upload a file of records: the same import as the web page, run by a worker",
+        description="Answers 202 with the queued job; poll GET /api/imports/{id}/ until it has "
+                    "succeeded or failed. The columns must have known names (no mapping step).",
+        request={"multipart/form-data": ImportUploadSerializer}, parameters=[IDEMPOTENCY_PARAMETER],
+        responses={202: ImportJobSerializer, 409: ErrorSerializer, **ERRORS},
+    )
+    def post(self, request, *args, **kwargs):
+        token = self.acting_token()
+        return idempotent(token.agent, request, lambda: self._create(request, token))
+
+    def _create(self, request, token) -> Response:
+        data = ImportUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            job = import_job_create(user=request.user, agent=token.agent, kind=data.validated_data["kind"],
+                                    file=data.validated_data["file"],
+                                    source_name=data.validated_data.get("source_name", ""), allow_mapping=False)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError({"file": exc.messages})
+        except DjangoPermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc))
+        # The worker starts once the job (and the idempotency record) are committed.
+        transaction.on_commit(lambda: import_job_enqueue(job), robust=True)
+        return Response(ImportJobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ImportJobDetailView(ApiView, generics.RetrieveAPIView):

@@ -57,10 +57,12 @@ def check_may_supply(*, user, agent: Agent, kind: str) -> None:
 
 # --- creating a job --------------------------------------------------------------------------
 @transaction.atomic
-def import_job_create(*, user, agent: Agent, kind: str, file, source_name: str = "") -> ImportJob:
+def import_job_create(*, user, agent: Agent, kind: str, file, source_name: str = "",
+                      allow_mapping: bool = True) -> ImportJob:
     """Check the file's format, encoding and header row and store it. Returns a job waiting
     for its column mapping (unknown or missing columns) or queued; a broken file raises
-    ``ValidationError`` and nothing is stored."""
+    ``ValidationError`` and nothing is stored. Without ``allow_mapping`` (the API: no person to
+    match columns) unknown column names are an error too."""
     check_may_supply(user=user, agent=agent, kind=kind)
     if file.size is not None and file.size > MAX_FILE_BYTES:
         raise ValidationError(_("The file is larger than %(mb)s MB; split it into smaller files."),
@@ -81,6 +83,15 @@ def import_job_create(*, user, agent: Agent, kind: str, file, source_name: str =
     if not analysis.complete and analysis.missing and not analysis.unknown:
         # Nothing left to map: the file lacks a required column.
         raise ValidationError(missing_message(analysis.missing), code="missing_columns")
+    if not analysis.complete and not allow_mapping:
+        problems = []
+        if analysis.unknown:
+            problems.append(_("Unknown column names: %(names)s. Use the column names of the documentation (or "
+                              "import the file on the web page, where columns can be matched).") % {
+                "names": "、".join(f"“{headers[i]}”" for i in analysis.unknown)})
+        if analysis.missing:
+            problems.append(missing_message(analysis.missing))
+        raise ValidationError(" ".join(problems), code="unknown_columns")
     job.file.save(f"{timezone.now():%Y%m%d%H%M%S}-{agent.pk}.{info.file_format}", file, save=False)
     job.full_clean(exclude=["file"])
     job.save()

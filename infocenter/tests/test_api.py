@@ -289,3 +289,52 @@ def test_bad_query_parameters_are_a_400_not_a_database_error(world, url):
 def test_nul_characters_in_a_body_are_a_400(world):
     response = post(api(token_for(world)), {**record(world), "source_name": "金税\x00三期"})
     assert response.status_code == 400 and "source_name" in response.json()
+
+
+# --- uploading a file through the API ---------------------------------------------------------
+def _upload(client, content, *, key=None, name="s.csv", kind="statement"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return client.post("/api/imports/", {"kind": kind, "file": SimpleUploadedFile(name, content),
+                                         "source_name": "金税三期"}, **headers)
+
+
+def test_a_system_uploads_a_file_and_polls_the_job(world, django_capture_on_commit_callbacks):
+    from .bulk_helpers import csv_bytes, statement_rows
+
+    client = api(token_for(world))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client, csv_bytes(statement_rows([world.firm]), encoding="gbk"))
+    assert response.status_code == 202, response.content
+    job = client.get(f"/api/imports/{response.json()['id']}/").json()
+    assert job["status"] == "succeeded" and job["created_rows"] == 2 and job["percent"] == 100
+    assert FirmRecord.objects.filter(source_name="金税三期").count() == 2
+
+
+def test_an_uploaded_file_with_unknown_columns_is_a_400(world):
+    from infocenter.models import ImportJob
+
+    response = _upload(api(token_for(world)), "统一社会信用代码,期间,销售额,利润\r\n".encode())
+    assert response.status_code == 400
+    assert "Unknown column names: “销售额”" in response.json()["file"][0]
+    assert not ImportJob.objects.exists()
+
+
+def test_an_upload_retried_with_its_key_is_not_imported_twice(world):
+    from infocenter.models import ImportJob
+
+    from .bulk_helpers import csv_bytes, statement_rows
+
+    client = api(token_for(world))
+    content = csv_bytes(statement_rows([world.firm]))
+    first = _upload(client, content, key="upload-1")
+    again = _upload(client, content, key="upload-1")
+    assert first.status_code == again.status_code == 202
+    assert again.json()["id"] == first.json()["id"] and ImportJob.objects.count() == 1
+    other = _upload(client, csv_bytes(statement_rows([world.other_firm])), key="upload-1")
+    assert other.status_code == 409  # same name, other content
+
+
+def test_agents_that_do_not_supply_records_cannot_upload(world):
+    assert _upload(api(token_for(world, "institution")), b"credit_code,period\r\n").status_code == 403

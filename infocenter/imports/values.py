@@ -158,7 +158,7 @@ def parse_figure(raw, *, signed: bool = False, scale: Decimal | None = None) -> 
     try:
         value = parse_amount(raw, allow_zero=True, allow_negative=signed, maximum=MAX_AMOUNT / (scale or 1))
     except InvalidOperation:
-        # agents.money.parse_amount cannot quantize huge exponents such as 1e400.
+        # Defensive: a Decimal operation that cannot be carried out is not an amount either.
         raise ValidationError(_("“%(value)s” is not an amount."), code="invalid", params={"value": raw})
     if scale and scale != 1:
         value = quantize(value * scale)

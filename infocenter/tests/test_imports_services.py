@@ -108,7 +108,7 @@ BAD_CELLS = [
     ("revenue", "=SUM(A1:A2)", "Formulas are not accepted"),
     ("revenue", "12.345", "at most two decimals"),
     ("revenue", "-5", "cannot be negative"),
-    ("revenue", "1e400", "not an amount"),
+    ("revenue", "1e400", "too large"),
     ("revenue", "NaN", "not an amount"),
     ("net_profit", "", "required"),
 ]

@@ -89,14 +89,18 @@ def _may_read(model, user, pk) -> bool:
 def _readers_by_visibility(publication: Publication, candidates: dict) -> set:
     """The candidates the visibility alone lets read a published item, without one restrict()
     query each: everyone for "public", everyone acting for an active agent for "platform
-    members" (the first two terms of Publication.readers_q). Others are checked one by one."""
+    members", people of the listed kinds for "given kinds" (the first terms of
+    Publication.readers_q). The others (government, finance company, consent) are checked one
+    by one through restrict()."""
     if publication.status not in ("published", "retracted") or not candidates:
         return set()
     if publication.visibility == "public":
         return set(candidates)
+    members = Membership.objects.filter(user_id__in=list(candidates), is_active=True, agent__status="active")
     if publication.visibility == "members":
-        return set(Membership.objects.filter(user_id__in=list(candidates), is_active=True, agent__status="active")
-                   .values_list("user_id", flat=True))
+        return set(members.values_list("user_id", flat=True))
+    if publication.visibility == "kinds":
+        return set(members.filter(agent__kind__in=publication.audience_kinds_list).values_list("user_id", flat=True))
     return set()
 
 

@@ -7,6 +7,9 @@ from django.utils import timezone
 
 from agents.restrict import Viewer
 
+# Who can receive a consent (services.consent.consent_grant enforces it).
+GRANTEE_KINDS = frozenset({"institution", "investor"})
+
 
 def finance_company_members(fc_ids) -> QuerySet:
     """Ids of the agents taking part in the clusters these finance companies run.
@@ -30,8 +33,8 @@ def held_consents(viewer: Viewer, *, today=None) -> QuerySet:
 
     from .models import Consent
 
-    if not viewer.agent_ids or viewer.user is None:
-        return Consent.objects.none()
+    if viewer.user is None or not viewer.kinds & GRANTEE_KINDS:
+        return Consent.objects.none()  # consents are only ever granted to these kinds
     in_force = Consent.objects.in_force(today or timezone.localdate()).filter(grantee_id__in=viewer.agent_ids)
     return get_objects_for_user(viewer.user, "infocenter.use_consent", klass=in_force, use_groups=True,
                                 with_superuser=False, accept_global_perms=False)

@@ -16,12 +16,11 @@ from agents.restrict import viewer_for
 from ..choices import CONFIDENTIAL, AccessBasis, Category, Visibility
 from ..models import AccessLog, Consent, ConsentCategory
 from ..permissions import require_member
-from ..rules import finance_company_members, held_consents
+from ..rules import GRANTEE_KINDS, finance_company_members, held_consents
 from .checks import reject_nul
 from .events import event_emit
 
 PERMISSION = "infocenter.use_consent"
-GRANTEE_KINDS = ("institution", "investor")
 MAX_CONSENT_DAYS = 3 * 366
 
 

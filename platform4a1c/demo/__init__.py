@@ -8,4 +8,5 @@ STEPS = [
     "platform4a1c.demo.loans",
     "platform4a1c.demo.records",
     "platform4a1c.demo.info",
+    "platform4a1c.demo.disclosure",
 ]

@@ -46,9 +46,9 @@ check: install-dev
 	DJANGO_SETTINGS_MODULE=platform4a1c.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 messages: install-dev
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=test-artifacts --ignore=benchmarks
 	$(PY) scripts/translate.py
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
 	rm -rf var db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -265,7 +265,7 @@ class ProductForm(forms.Form):
     penalty_rate = forms.CharField(label=_("Penalty annual rate (%)"), max_length=20, required=False,
                                    widget=forms.TextInput(attrs=MONEY),
                                    help_text=_("Empty: 1.5 × the contract rate."))
-    fee_rate = forms.CharField(label=_("Upfront fee (% of the amount)"), max_length=20, initial="0",
+    fee_rate = forms.CharField(label=_("Upfront fee (per cent of the amount)"), max_length=20, initial="0",
                                widget=forms.TextInput(attrs=MONEY))
     fee_flat = forms.CharField(label=_("Upfront fee (fixed, yuan)"), max_length=40, initial="0",
                                widget=forms.TextInput(attrs=MONEY))

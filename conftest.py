@@ -23,6 +23,16 @@ ROLE_KEYS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service-level messages in tests are read in English; pages still pick their language per
+    request (Chinese by default), as LocaleMiddleware does for users."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def world(db):
     cluster = ClusterFactory()

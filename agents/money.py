@@ -15,7 +15,21 @@ ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999.99")
 MONEY_FIELD = {"max_digits": 18, "decimal_places": 2}
 
-_FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９．－＋，"}
+_FULLWIDTH_RANGE = ("\uff01", "\uff5e")  # full-width ASCII forms (１２３．４５, ＋, ％ …)
+
+
+def refuse_fullwidth(raw, *, what=None) -> None:
+    """Full-width digits (typed with a Chinese input method) are refused, not guessed at: the
+    error shows the half-width number the user probably meant, so they can retype it."""
+    text = str(raw)
+    if any(_FULLWIDTH_RANGE[0] <= ch <= _FULLWIDTH_RANGE[1] or ch == "\u3000" for ch in text):
+        meant = "".join(chr(ord(ch) - 0xFEE0) if _FULLWIDTH_RANGE[0] <= ch <= _FULLWIDTH_RANGE[1] else
+                        (" " if ch == "\u3000" else ch) for ch in text).strip()
+        raise ValidationError(
+            _("“%(value)s” is typed with full-width characters; use half-width digits, e.g. %(meant)s."),
+            code="fullwidth", params={"value": text, "meant": meant},
+        )
+
 
 
 def quantize(value: Decimal, step: Decimal = FEN) -> Decimal:
@@ -29,9 +43,9 @@ def parse_amount(raw, *, allow_zero: bool = False, allow_negative: bool = False,
                  maximum: Decimal = MAX_AMOUNT) -> Decimal:
     """Parse user input (a form field, a CSV cell, an API value) into an exact amount.
 
-    Accepts ``1234.5``, ``1,234.50`` and full-width digits; rejects floats, NaN, infinity,
-    more than two decimals, negatives and zero (unless allowed) and absurd sizes, each with a
-    clear, translated message.
+    Accepts ``1234.5``, ``1,234.50`` and ``¥100``; rejects floats, full-width digits
+    (``１２３４``), NaN, infinity, more than two decimals, negatives and zero (unless allowed) and
+    absurd sizes, each with a clear, translated message.
     """
     if isinstance(raw, float):
         raise ValidationError(_("Amounts must be given as exact decimals, not floating point."),
@@ -39,8 +53,11 @@ def parse_amount(raw, *, allow_zero: bool = False, allow_negative: bool = False,
     if isinstance(raw, Decimal):
         value = raw
     else:
-        text = str(raw if raw is not None else "").strip().translate(_FULLWIDTH).replace(",", "")
-        text = text.replace("¥", "").replace("￥", "").strip()
+        text = str(raw if raw is not None else "").strip()
+        if text.startswith("￥"):  # the full-width yen sign is what Chinese keyboards type
+            text = text[1:]
+        refuse_fullwidth(text)
+        text = text.replace(",", "").replace("¥", "").strip()
         if not text:
             raise ValidationError(_("Enter an amount."), code="required")
         try:

@@ -148,7 +148,7 @@ def build_schedule(*, principal, annual_rate, periods, method, start, frequency:
 
     ``instalment_multiple`` (``None``/``0.01`` = to the fen, or ``1``, ``10``, ``100`` yuan) rounds
     the constant instalment (等额本息) or the constant principal part (等额本金); it does not apply
-    to interest-only and bullet loans. Raw input (text, full-width digits) is parsed strictly;
+    to interest-only and bullet loans. Raw input (text) is parsed strictly (full-width digits are refused);
     bad input raises ``ValidationError`` keyed by argument name.
     """
     values = collect(

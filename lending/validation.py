@@ -15,11 +15,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from agents.money import parse_amount
+from agents.money import parse_amount, refuse_fullwidth
 
 __all__ = ["collect", "parse_amount", "parse_choice", "parse_date", "parse_periods", "parse_rate"]
 
-_FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９．－＋％"}
 MAX_RATE = Decimal("1")  # 100 % a year: anything above is a typing error
 RATE_PLACES = 8
 MAX_PERIODS = 360
@@ -27,7 +26,9 @@ MIN_YEAR, MAX_YEAR = 1990, 2100
 
 
 def _text(raw) -> str:
-    return str(raw if raw is not None else "").strip().translate(_FULLWIDTH).replace(",", "")
+    text = str(raw if raw is not None else "").strip()
+    refuse_fullwidth(text)
+    return text.replace(",", "")
 
 
 def parse_rate(raw, *, allow_zero: bool = True) -> Decimal:

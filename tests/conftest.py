@@ -58,6 +58,13 @@ def login(page, email: str, password: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def logout(page) -> None:
+    """Log out through the user menu of the top bar."""
+    page.click("[data-testid=whoami]")
+    page.locator("form[action$='/accounts/logout/'] button").first.click()
+    page.wait_for_load_state("networkidle")
+
+
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -13,7 +13,7 @@ from lending.choices import RepaymentMethod
 from lending.models import Loan, Repayment
 from lending.schedules import add_months
 from platform4a1c.demo import DEMO_PASSWORD, registry
-from tests.conftest import login, screenshot
+from tests.conftest import login, logout, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,8 +37,7 @@ def demo(transactional_db):
 
 
 def switch_user(page, email: str) -> None:
-    page.locator("form[action$='/accounts/logout/'] button").first.click()
-    page.wait_for_load_state("networkidle")
+    logout(page)
     login(page, email, DEMO_PASSWORD)
 
 

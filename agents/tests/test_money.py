@@ -10,7 +10,7 @@ from agents.money import format_wan, format_yuan, parse_amount, quantize
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1234.5", "1234.50"), ("1,234.56", "1234.56"), ("１２３４．５６", "1234.56"), ("¥100", "100.00"),
+    [("1234.5", "1234.50"), ("1,234.56", "1234.56"), ("¥100", "100.00"), ("￥100", "100.00"),
      (Decimal("0.01"), "0.01"), (7, "7.00")],
 )
 def test_parse_amount_accepts_what_users_type(raw, expected):
@@ -21,7 +21,7 @@ def test_parse_amount_accepts_what_users_type(raw, expected):
     ("raw", "code"),
     [(0.1, "float"), ("NaN", "invalid"), ("Infinity", "invalid"), ("abc", "invalid"), ("", "required"),
      ("-5", "negative"), ("0", "zero"), ("1.005", "precision"), ("99999999999", "too_large"),
-     ("1e400", "too_large"), ("-1e400", "negative"), ("1e-400", "precision")],
+     ("１２３４．５６", "fullwidth"), ("１２34", "fullwidth"), ("1e400", "too_large"), ("-1e400", "negative"), ("1e-400", "precision")],
 )
 def test_parse_amount_refuses_bad_input(raw, code):
     with pytest.raises(ValidationError) as exc:
@@ -51,3 +51,10 @@ def test_person_names_follow_their_script():
     assert person(SimpleNamespace(first_name="建国", last_name="陈", email="a@b.cn")) == "陈建国"
     assert person(SimpleNamespace(first_name="Jane", last_name="Smith", email="a@b.cn")) == "Jane Smith"
     assert person(SimpleNamespace(first_name="", last_name="", email="a@b.cn")) == "a@b.cn"
+
+
+def test_full_width_refusal_shows_the_number_meant():
+    with pytest.raises(ValidationError) as exc:
+        parse_amount("１，２３４．５６")
+    assert exc.value.code == "fullwidth"
+    assert "1,234.56" in exc.value.messages[0]

@@ -281,7 +281,7 @@ def _same_or_conflict(repayment: Repayment, fingerprint: str) -> Repayment:
 
 
 def repayment_record(*, loan: Loan, user, amount, paid_on, idempotency_key: str) -> Repayment:
-    """Record a repayment of ``amount`` (raw input is fine: "1,000.00", full-width digits) paid
+    """Record a repayment of ``amount`` (raw input is fine: "1,000.00"; full-width digits are refused) paid
     on ``paid_on`` (not in the future, not before disbursement) on ``loan``.
 
     ``user`` is the borrower's staff paying through the platform (if the product accepts it), or

@@ -86,7 +86,11 @@ def test_loan_entries_are_not_reversed_by_hand(world):
 
 
 def test_capital_contribution_parses_input(world):
-    capital_contribute(agent=world.bank, amount="１，０００，０００", on="2026-01-01", idempotency_key="cap-1")
+    capital_contribute(agent=world.bank, amount="1,000,000", on="2026-01-01", idempotency_key="cap-1")
+    assert Account.objects.get(agent=world.bank, purpose=AccountPurpose.CASH).balance == D("1000000.00")
+    with pytest.raises(ValidationError) as caught:  # full-width digits are refused, nothing posted
+        capital_contribute(agent=world.bank, amount="１，０００", on="2026-01-02", idempotency_key="cap-fw")
+    assert "1,000" in caught.value.message_dict["amount"][0]
     assert Account.objects.get(agent=world.bank, purpose=AccountPurpose.CASH).balance == D("1000000.00")
     with pytest.raises(ValidationError) as caught:
         capital_contribute(agent=world.bank, amount="-5", on="2026-02-30", idempotency_key="cap-2")

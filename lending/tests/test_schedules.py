@@ -120,10 +120,12 @@ def test_bad_input_is_refused_by_field(field, kwargs):
     assert field in caught.value.message_dict
 
 
-def test_full_width_input_is_read_exactly():
-    s = build_schedule(principal="５，０００．００", annual_rate="１２％", periods="１８", method="equal_instalment",
+def test_full_width_input_is_refused_field_by_field():
+    with pytest.raises(ValidationError) as caught:
+        build_schedule(principal="５，０００．００", annual_rate="１２％", periods="１８", method="equal_instalment",
                        start=START)
-    assert s.first_payment == D("304.91")
+    assert {"principal", "annual_rate", "periods"} <= set(caught.value.message_dict)
+    assert "5,000.00" in caught.value.message_dict["principal"][0]
 
 
 # --- properties --------------------------------------------------------------------------------

@@ -202,8 +202,12 @@ def test_bad_repayment_input_posts_nothing(world, loan, field, amount, paid_on):
     assert all(i.principal_paid == 0 and i.penalty_accrued == 0 for i in loan.instalments.all())
 
 
-def test_full_width_digits_are_read_exactly(world, loan):
-    r = pay(world, loan, "１，１２０．００", date(2026, 2, 15))
+def test_full_width_digits_are_refused_with_the_number_meant(world, loan):
+    with pytest.raises(ValidationError) as caught:
+        pay(world, loan, "１，１２０．００", date(2026, 2, 15))
+    assert "use half-width digits, e.g. 1,120.00" in caught.value.message_dict["amount"][0]
+    assert not Repayment.objects.exists()
+    r = pay(world, loan, "1,120.00", date(2026, 2, 15))
     assert r.amount == D("1120.00") and r.kind == RepaymentKind.REGULAR
 
 

@@ -107,7 +107,7 @@ def test_firm_writes_a_draft_sees_the_schedule_then_submits(world, en):
     assert page.status_code == 200 and "Repayment schedule (preview)" in text(page)
 
     response = client.post(_apply_url(product), {
-        "amount": "１２，０００.５０", "periods": "12", "annual_rate": "6.5", "purpose": "采购原材料",
+        "amount": "12,000.50", "periods": "12", "annual_rate": "6.5", "purpose": "采购原材料",
         "document_title": "", "document": SimpleUploadedFile("报表.pdf", PDF, content_type="application/pdf")})
     application = Application.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("lending:application-detail",

@@ -177,10 +177,12 @@ def test_bad_repayments_are_explained_and_post_nothing(world, en, field, value, 
     assert not JournalEntry.objects.filter(kind="repayment").exists()
 
 
-def test_full_width_digits_pay_the_exact_amount(world, en):
+def test_full_width_digits_are_refused_and_nothing_is_paid(world, en):
     loan = loan_started(world, 1, amount="12000.00")
-    assert _repay(en("enterprise"), loan, "１，０００.５０").status_code == 302
-    assert Repayment.objects.get().amount == Decimal("1000.50")
+    response = _repay(en("enterprise"), loan, "１，０００.５０")
+    assert response.status_code == 200
+    assert "use half-width digits, e.g. 1,000.50" in response.content.decode()
+    assert not Repayment.objects.exists()
 
 
 def test_paying_the_payoff_quote_settles_the_loan(world, en):

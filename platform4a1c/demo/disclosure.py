@@ -4,6 +4,7 @@ disclosures, published through the same service beat calls (idempotent)."""
 from django.utils import timezone
 
 from clusterfinance import disclosure
+from infocenter.services.events import events_dispatch
 
 
 def seed(world: dict, out) -> None:
@@ -17,4 +18,9 @@ def seed(world: dict, out) -> None:
         disclosure.monthly_disclosure_publish(cluster=cluster, period=period)
         periods.append(period)
         first = disclosure.month_bounds(period)[0]
-    out.write(f"  disclosure: {new} new record disclosures, monthly platform disclosures {', '.join(sorted(periods))}")
+    # Deliver what the disclosures set off (notifications to followers), as the worker would.
+    delivered = 0
+    while batch := events_dispatch(max_batches=50):
+        delivered += batch
+    out.write(f"  disclosure: {new} new record disclosures, monthly platform disclosures "
+              f"{', '.join(sorted(periods))}; {delivered} events delivered")

@@ -9,6 +9,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+TEST_WORKERS ?= auto
 
 .PHONY: demo test install install-dev lint check migrate seed messages clean browser-deps
 
@@ -35,7 +36,7 @@ demo: seed
 	$(PY) scripts/demo.py --host $(HOST) --port $(PORT)
 
 test: install-dev
-	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from agents.money import ZERO
 
 from ..choices import NON_PERFORMING_CLASSES, EntryKind, InstalmentStatus, LoanClass, LoanStatus
+from ..events import DISBURSED, WRITTEN_OFF, loan_event
 from ..ledger.models import JournalEntry
 from ..ledger.services import IdempotencyConflict, fingerprint_of, parse_idempotency_key
 from ..models import BucketMove, Instalment, Loan
@@ -76,6 +77,8 @@ def loan_disburse(*, loan: Loan, user, disbursed_on, idempotency_key: str) -> Lo
                              "disbursement_key", "delinquency_as_of"])
     post(loan=loan, kind=EntryKind.DISBURSEMENT, key=entry_key, payload=payload, effective_date=start,
          lines=disbursement_lines(loan), user=user)
+    loan_event(DISBURSED, loan=loan, user=user, payload={"principal": loan.principal, "disbursed_on": start,
+                                                         "periods": loan.periods, "annual_rate": loan.annual_rate})
     return loan
 
 
@@ -116,6 +119,8 @@ def loan_write_off(*, loan: Loan, user, reason: str, written_off_on, idempotency
     loan.write_off_reason = reason
     loan.save(update_fields=["status", "loan_class", "written_off_on", "written_off_by", "written_off_amount",
                              "write_off_reason"])
+    loan_event(WRITTEN_OFF, loan=loan, user=user, payload={"amount": amount, "written_off_on": values["written_off_on"],
+                                                           "reason": reason})
     return loan
 
 

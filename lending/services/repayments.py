@@ -39,6 +39,7 @@ from ..choices import (
     RepaymentChannel,
     RepaymentKind,
 )
+from ..events import REPAID, loan_event
 from ..ledger.services import IdempotencyConflict, fingerprint_of, parse_idempotency_key
 from ..models import Instalment, Loan, Product, Repayment, RepaymentAllocation
 from ..permissions import RECORD_REPAYMENT, REPAY, capabilities_by_agent
@@ -389,6 +390,10 @@ def _record(*, loan: Loan, user, amount: Decimal, on: date, key: str, payload: d
     fields += loan_refresh_delinquency(loan=loan, as_of=on, instalments=[i for i in live if not i.is_settled],
                                        save=False)
     sql.update_row(Loan, loan.pk, **{f: getattr(loan, f) for f in fields})
+    loan_event(REPAID, loan=loan, user=user, kick=False, payload={
+        "repayment_id": repayment_id, "amount": amount, "paid_on": on, "kind": values["kind"],
+        "penalty": penalty, "interest": interest, "principal": principal, "outstanding": outstanding,
+        "closed": closed, "dpd": loan.dpd})
     return repayment
 
 

@@ -1,0 +1,62 @@
+"""Lending feeds the centre: disbursements, repayments and write-offs write an outbox event in
+the same transaction, and the dispatcher asks ratings to re-score the borrower."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from infocenter.models import Event
+from infocenter.services.events import events_dispatch
+from lending import services
+from lending.tests.factories import make_loan, pay
+
+
+def test_disbursement_and_repayment_write_events_about_the_borrower(world):
+    loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2026, 1, 15))
+    disbursed = Event.objects.get(kind="loan.disbursed")
+    assert disbursed.subject_agent == world.firm and disbursed.actor_agent == world.finance_company
+    assert disbursed.payload["principal"] == "12000.00" and disbursed.payload["loan_id"] == loan.pk
+
+    repayment = pay(world, loan, "1066.19", date(2026, 2, 15))
+    event = Event.objects.get(kind="loan.repayment")
+    assert event.subject_agent == world.firm
+    assert event.payload["repayment_id"] == repayment.pk
+    assert (event.payload["amount"], event.payload["interest"], event.payload["principal"]) == \
+        ("1066.19", "120.00", "946.19")
+    assert event.payload["agent_ids"] == [world.firm.pk]
+
+
+def test_a_refused_repayment_writes_no_event(world):
+    loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2026, 1, 15))
+    with pytest.raises(ValidationError):
+        pay(world, loan, "999999.00", date(2026, 2, 15))  # more than is owed
+    assert not Event.objects.filter(kind="loan.repayment").exists()
+
+
+def test_a_retried_repayment_writes_one_event(world):
+    loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2026, 1, 15))
+    for _ in range(3):
+        pay(world, loan, "500.00", date(2026, 2, 1), key="same-key")
+    assert Event.objects.filter(kind="loan.repayment").count() == 1
+
+
+def test_dispatch_asks_ratings_to_rescore_the_borrower(world):
+    loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2026, 1, 15))
+    pay(world, loan, "1066.19", date(2026, 2, 15))
+    events_dispatch()
+    rescore = Event.objects.filter(kind="rescore.requested")
+    assert rescore.count() == 2  # one for the disbursement, one for the repayment
+    assert all(e.payload["agent_ids"] == [world.firm.pk] for e in rescore)
+
+
+def test_write_off_writes_an_event(world):
+    from lending.services import delinquency_run
+
+    loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2025, 1, 15))
+    delinquency_run(as_of=date(2026, 1, 20))
+    loan.refresh_from_db()
+    services.loan_write_off(loan=loan, user=world.users["finance"], reason="企业停产，催收无果",
+                            written_off_on=date(2026, 1, 20), idempotency_key="wo-1")
+    event = Event.objects.get(kind="loan.written_off")
+    assert event.payload["amount"] == "12000.00" and event.subject_agent == world.firm

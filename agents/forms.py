@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ROLES_BY_KIND, AgentKind
@@ -69,3 +70,16 @@ class InvitationAcceptForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+def apply_errors(form, exc: ValidationError | PermissionDenied) -> None:
+    """Put a service's error on the form: beside the field when the form has it, else on top.
+    Every page that calls a service and shows its refusal on a form uses this."""
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or "—")
+        return
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

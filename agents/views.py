@@ -13,17 +13,9 @@ from django.views.generic import FormView, TemplateView
 
 from . import selectors, services
 from .choices import ADMIN_ROLES, AgentKind, AgentStatus, InvitationStatus
-from .forms import InvitationAcceptForm, InvitationForm, RegistrationForm
+from .forms import InvitationAcceptForm, InvitationForm, RegistrationForm, apply_errors
 from .models import Agent, Invitation
 from .restrict import get_restricted_or_404
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class LandingView(TemplateView):
@@ -58,7 +50,7 @@ class RegistrationView(FormView):
                 credit_code=data["credit_code"], email=data["email"], password=data["password1"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         login(self.request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("registration-pending")
@@ -110,7 +102,7 @@ class TeamView(LoginRequiredMixin, FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         link = self.request.build_absolute_uri(f"/invite/{invitation.token}/")
         messages.success(self.request, _("Invitation created. Send this link to %(email)s: %(link)s")
@@ -139,7 +131,7 @@ class InvitationAcceptView(FormView):
                 first_name=data["first_name"], last_name=data["last_name"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         login(self.request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(selectors.portal_url_for(membership.user))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -35,18 +34,6 @@ class ActingMixin(LoginRequiredMixin):
         ctx = super().get_context_data(**kwargs)
         ctx["agent"] = self.agent
         return ctx
-
-
-def apply_errors(form, exc: ValidationError | PermissionDenied) -> None:
-    """Put a service's error on the form (field errors where the field exists)."""
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc) or "—")
-        return
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def safe_next(request, default: str) -> str:

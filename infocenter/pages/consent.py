@@ -10,13 +10,14 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from agents.forms import apply_errors
 from agents.restrict import get_restricted_or_404
 
 from .. import selectors, services
 from ..constants import PAGE_SIZE
 from ..forms import ConsentForm
 from ..models import Consent
-from .base import ActingMixin, apply_errors
+from .base import ActingMixin
 
 
 class ConsentListView(ActingMixin, TemplateView):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from agents.forms import apply_errors
 from agents.restrict import get_restricted_or_404
 
 from .. import selectors, services
@@ -19,7 +20,7 @@ from ..choices import CATEGORY_MODULE, Category, InfoModule, PublicationStatus, 
 from ..constants import PAGE_SIZE
 from ..forms import CorrectionForm, PublicationForm, RetractionForm
 from ..models import Publication
-from .base import ActingMixin, acting_agent, apply_errors
+from .base import ActingMixin, acting_agent
 
 
 class ModuleView(TemplateView):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from agents.forms import apply_errors
 from agents.restrict import get_restricted_or_404
 
 from .. import selectors, services
@@ -20,7 +21,7 @@ from ..constants import PAGE_SIZE
 from ..forms import DecisionForm, ReplyForm, ReportForm
 from ..models import Report
 from ..permissions import verifier_agent_for
-from .base import ActingMixin, acting_agent, apply_errors
+from .base import ActingMixin, acting_agent
 
 TABS = ("about", "filed", "queue", "verified")
 

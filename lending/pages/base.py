@@ -4,7 +4,6 @@ putting a service's refusal back on a form, pagination."""
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 
@@ -56,18 +55,6 @@ class BorrowerMixin(ActingMixin):
 
 class LenderMixin(ActingMixin):
     acting_kinds = LENDER_KINDS
-
-
-def apply_errors(form, exc: ValidationError | PermissionDenied) -> None:
-    """Put a service's error on the form: beside the field when the form has it, else on top."""
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc) or "—")
-        return
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def paginate(request, queryset, size: int = PAGE_SIZE):

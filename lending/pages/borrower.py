@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from agents.forms import apply_errors
 from agents.restrict import get_restricted_or_404
 
 from .. import selectors, services
@@ -20,7 +21,7 @@ from ..forms import ApplicationCreateForm, ApplicationForm, TermsForm, percent_t
 from ..models import Application, ApplicationDocument
 from ..permissions import APPLY, can
 from ..selectors_pages import products_for_borrower, with_delinquency
-from .base import BorrowerMixin, apply_errors, paginate, query_without_page
+from .base import BorrowerMixin, paginate, query_without_page
 
 APPLICATION_TABS = {
     "open": (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,

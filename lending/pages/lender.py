@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from agents.forms import apply_errors
 from agents.restrict import get_restricted_or_404
 
 from .. import selectors, services
@@ -32,7 +33,7 @@ from ..selectors_pages import (
     with_delinquency,
 )
 from ..templatetags.lending_pages import bucket_short
-from .base import BOOK_PAGE_SIZE, ActingMixin, LenderMixin, apply_errors, paginate, query_without_page
+from .base import BOOK_PAGE_SIZE, ActingMixin, LenderMixin, paginate, query_without_page
 
 QUEUE_TABS = {
     "open": QUEUE_OPEN,

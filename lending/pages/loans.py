@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from agents.forms import apply_errors
 from agents.money import format_yuan
 from agents.restrict import get_restricted_or_404
 
@@ -24,7 +25,7 @@ from ..ledger.services import IdempotencyConflict
 from ..models import Loan, Repayment
 from ..permissions import DISBURSE, RECORD_REPAYMENT, REPAY, WRITE_OFF, capabilities_of, four_eyes_waived
 from ..validation import parse_date
-from .base import apply_errors, paginate
+from .base import paginate
 
 PAYABLE = (LoanStatus.ACTIVE, LoanStatus.WRITTEN_OFF)
 

@@ -97,9 +97,12 @@ def accounts_get(specs: Iterable[tuple]) -> dict[tuple, Account]:
     found = {(a.agent_id, a.purpose, a.loan_id): a for a in candidates if (a.agent_id, a.purpose, a.loan_id) in wanted}
     missing = wanted - found.keys()
     if missing:
-        # open them in one statement; a concurrent request opening the same account is harmless
+        # Open them in one statement, always in the same order: two transactions opening the
+        # same accounts in different orders would each wait for the other's index entry
+        # (a deadlock seen by benchmarks/repayments.py). A concurrent opener is otherwise harmless.
+        ordered = sorted(missing, key=lambda s: (s[0], s[1], s[2] or 0))
         Account.objects.bulk_create([Account(agent_id=a, purpose=p, loan_id=lo, currency=Currency.CNY,
-                                             type=ACCOUNT_TYPE_OF[p]) for a, p, lo in missing], ignore_conflicts=True)
+                                             type=ACCOUNT_TYPE_OF[p]) for a, p, lo in ordered], ignore_conflicts=True)
         return accounts_get(wanted)
     return found
 

@@ -17,7 +17,7 @@ from ..models import BucketMove, Instalment, Loan
 from ..permissions import DISBURSE, WRITE_OFF, four_eyes_waived, require
 from ..schedules import build_from_anchor
 from ..validation import collect, parse_date
-from .postings import disbursement_lines, post, write_off_lines
+from .postings import disbursement_lines, post, repayment_accounts_open, write_off_lines
 
 
 def _lock(loan: Loan) -> Loan:
@@ -77,6 +77,7 @@ def loan_disburse(*, loan: Loan, user, disbursed_on, idempotency_key: str) -> Lo
                              "disbursement_key", "delinquency_as_of"])
     post(loan=loan, kind=EntryKind.DISBURSEMENT, key=entry_key, payload=payload, effective_date=start,
          lines=disbursement_lines(loan), user=user)
+    repayment_accounts_open(loan)
     loan_event(DISBURSED, loan=loan, user=user, payload={"principal": loan.principal, "disbursed_on": start,
                                                          "periods": loan.periods, "annual_rate": loan.annual_rate})
     return loan

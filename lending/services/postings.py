@@ -50,8 +50,15 @@ def repayment_lines(loan, *, penalty: Decimal, interest: Decimal, principal: Dec
     ]
 
 
+def repayment_accounts_open(loan) -> None:
+    """Open, at disbursement, every account the loan's repayments will post to, so that the
+    repayment hot path never creates accounts under contention."""
+    accounts_get([account_spec(a, p, lo) for a, p, lo, _amount in
+                  repayment_lines(loan, penalty=Decimal(0), interest=Decimal(0), principal=Decimal(0))])
+
+
 def write_off_lines(loan, amount: Decimal) -> list[tuple]:
     return [(loan.lender_id, P.WRITE_OFF, None, amount), (loan.lender_id, P.LOANS_RECEIVABLE, loan.pk, -amount)]
 
 
-__all__ = ["EntryKind", "disbursement_lines", "post", "repayment_lines", "write_off_lines"]
+__all__ = ["EntryKind", "disbursement_lines", "post", "repayment_accounts_open", "repayment_lines", "write_off_lines"]

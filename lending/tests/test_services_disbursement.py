@@ -79,3 +79,24 @@ def test_bad_disbursement_date_changes_nothing(world, when):
     assert "disbursed_on" in caught.value.message_dict
     loan.refresh_from_db()
     assert loan.status == LoanStatus.CONTRACTED and not loan.instalments.exists()
+
+
+def test_disbursement_opens_every_account_repayments_will_post_to(world):
+    """Repayments then never open accounts under contention (opening them concurrently in
+    different orders deadlocked in benchmarks/repayments.py)."""
+    from lending.choices import AccountPurpose as P
+    from lending.ledger.models import Account
+    from lending.tests.factories import make_loan
+
+    loan = make_loan(world)
+    lender = set(Account.objects.filter(agent=world.finance_company).values_list("purpose", flat=True))
+    borrower = set(Account.objects.filter(agent=world.firm).values_list("purpose", flat=True))
+    assert {P.CASH, P.LOANS_RECEIVABLE, P.INTEREST_INCOME, P.PENALTY_INCOME} <= lender
+    assert {P.CASH, P.BORROWINGS, P.INTEREST_EXPENSE, P.PENALTY_EXPENSE} <= borrower
+    before = Account.objects.count()
+    from datetime import date
+
+    from lending.tests.factories import pay
+
+    pay(world, loan, "100.00", date(2026, 2, 15))
+    assert Account.objects.count() == before

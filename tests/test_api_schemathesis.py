@@ -52,4 +52,6 @@ schema = _load_schema()
 def test_api_never_fails_and_matches_its_schema(case, api_key):
     case.headers = {**(case.headers or {}), "Authorization": f"Token {api_key}"}
     response = case.call()
+    assert response.status_code < 500, (case.method, case.path, response.status_code)
+    # raises with the failing example when a response breaks the schema
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])

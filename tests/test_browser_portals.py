@@ -4,6 +4,7 @@ with the registry's real data; the language switch turns the page into English."
 from io import StringIO
 
 import pytest
+from playwright.sync_api import expect
 
 from platform4a1c.demo import DEMO_PASSWORD, registry
 from tests.conftest import login, screenshot
@@ -44,9 +45,12 @@ def test_language_switch_to_english(browser_page, demo):
     page = browser_page
     login(page, "finance-manager@demo.4a1c.cn", DEMO_PASSWORD)
     assert "成员企业" in page.inner_text("main")
-    page.select_option("#language-form select", "en")
-    page.wait_for_load_state("networkidle")
-    assert "Member firms" in page.inner_text("main")
+    # The select submits its form on change; wait for that navigation, not just for an idle network
+    # (the idle state can be reached before the submit has even started).
+    with page.expect_navigation():
+        page.select_option("#language-form select", "en")
+    expect(page.locator("main")).to_contain_text("Member firms")
+    assert page.locator("html").get_attribute("lang") == "en"
     assert page.url.endswith("/finance/")
 
 

@@ -18,6 +18,11 @@ The script makes its own data in its own database (dropped and recreated on ever
    database ``<name>_pgbench``.
 
     .venv/bin/python benchmarks/repayments.py --database-url postgres://postgres@127.0.0.1:5432/bench_lending
+
+``--reuse`` skips steps 1–2 when the database already holds the disbursed loans of an earlier run
+(for measuring a change quickly; the first instalments are then partly paid already). Besides
+the rates, the script prints where the CPU went: the clients' own CPU time and the PostgreSQL
+server's (every ``postgres`` process of the machine, from ``/proc``) per repayment.
 """
 
 from __future__ import annotations
@@ -112,6 +117,21 @@ def disburse_worker(url: str, loan_ids: list[int], staff: dict) -> int:
     return done
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time (user + system) of every ``postgres`` process now running, from ``/proc``."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if name.startswith("postgres"):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def repay_worker(url: str, client: int, loan_ids: list[int], seconds: float, start_at: float, queue) -> None:
     django_setup(url)
     from django.core.exceptions import ValidationError
@@ -128,6 +148,7 @@ def repay_worker(url: str, client: int, loan_ids: list[int], seconds: float, sta
     while time.time() < start_at:
         time.sleep(0.01)
     deadline = start_at + seconds
+    cpu = time.process_time()
     i = 0
     while time.time() < deadline:
         loan_id = rng.choice(loan_ids)
@@ -136,12 +157,13 @@ def repay_worker(url: str, client: int, loan_ids: list[int], seconds: float, sta
         i += 1
         try:
             repayment_record(loan=Loan(pk=loan_id), user=None, amount=amount, paid_on=PAID_ON,
-                             idempotency_key=f"bench-{client}-{i}")
+                             idempotency_key=f"bench-{start_at:.0f}-{client}-{i}")
             accepted += 1
             paid += amount
         except ValidationError:
             refused += 1  # more than is owed (the loan's first instalment is already paid off)
-    queue.put({"client": client, "accepted": accepted, "refused": refused, "paid": str(paid)})
+    queue.put({"client": client, "accepted": accepted, "refused": refused, "paid": str(paid),
+               "cpu": time.process_time() - cpu})
 
 
 def run_pgbench(url: str, seconds: int, clients: int) -> float:
@@ -162,31 +184,44 @@ def main() -> int:
     parser.add_argument("--firms", type=int, default=1_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--reuse", action="store_true", help="keep the loans of an earlier run (skip steps 1-2)")
     args = parser.parse_args()
     url = args.database_url.replace("postgres://", "postgresql://", 1)
     name = urlparse(url).path.lstrip("/")
     mp.set_start_method("spawn")
 
-    print(f"database {name}: recreating and migrating …", flush=True)
-    recreate_database(url, name)
-    django_setup(args.database_url)
-    from django.core.management import call_command
-    from django.db import connections
+    if args.reuse:
+        django_setup(args.database_url)
+        from django.core.management import call_command
+        from django.db import connections
 
-    call_command("migrate", verbosity=0)
-    started = time.monotonic()
-    data = build(args.loans, args.firms)
-    print(f"built {LENDERS} lenders, {args.firms} firms, {args.loans} contracts in {time.monotonic() - started:.1f} s",
-          flush=True)
-    connections.close_all()
+        from lending.choices import LoanStatus
+        from lending.models import Loan
 
-    chunks = [data["loan_ids"][i::args.clients] for i in range(args.clients)]
-    started = time.monotonic()
-    with mp.Pool(args.clients) as pool:
-        disbursed = sum(pool.starmap(disburse_worker, [(args.database_url, c, data["staff"]) for c in chunks]))
-    disburse_seconds = time.monotonic() - started
-    print(f"disbursed {disbursed} loans through loan_disburse with {args.clients} clients in {disburse_seconds:.1f} s "
-          f"({disbursed / disburse_seconds:.0f}/s)", flush=True)
+        call_command("migrate", verbosity=0)
+        data = {"loan_ids": list(Loan.objects.filter(status=LoanStatus.ACTIVE).values_list("pk", flat=True))}
+        print(f"database {name}: reusing {len(data['loan_ids'])} active loans", flush=True)
+    else:
+        print(f"database {name}: recreating and migrating …", flush=True)
+        recreate_database(url, name)
+        django_setup(args.database_url)
+        from django.core.management import call_command
+        from django.db import connections
+
+        call_command("migrate", verbosity=0)
+        started = time.monotonic()
+        data = build(args.loans, args.firms)
+        print(f"built {LENDERS} lenders, {args.firms} firms, {args.loans} contracts in "
+              f"{time.monotonic() - started:.1f} s", flush=True)
+        connections.close_all()
+
+        chunks = [data["loan_ids"][i::args.clients] for i in range(args.clients)]
+        started = time.monotonic()
+        with mp.Pool(args.clients) as pool:
+            disbursed = sum(pool.starmap(disburse_worker, [(args.database_url, c, data["staff"]) for c in chunks]))
+        disburse_seconds = time.monotonic() - started
+        print(f"disbursed {disbursed} loans through loan_disburse with {args.clients} clients in "
+              f"{disburse_seconds:.1f} s ({disbursed / disburse_seconds:.0f}/s)", flush=True)
 
     from lending.ledger.models import JournalEntry, Posting
     from lending.models import Repayment
@@ -199,7 +234,11 @@ def main() -> int:
                                                    queue)) for c in range(args.clients)]
     for p in procs:
         p.start()
+    while time.time() < start_at:
+        time.sleep(0.01)
+    server_cpu = postgres_cpu_seconds()
     results = [queue.get() for _ in procs]
+    server_cpu = postgres_cpu_seconds() - server_cpu
     for p in procs:
         p.join()
     accepted = sum(r["accepted"] for r in results)
@@ -208,12 +247,16 @@ def main() -> int:
     print(f"repayments: {accepted} accepted ({sum(r['refused'] for r in results)} refused as more than owed) in "
           f"{args.seconds} s by {args.clients} clients = {rate:.0f} repayments/s "
           f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+    client_cpu = sum(r["cpu"] for r in results)
+    print(f"CPU per repayment: clients {client_cpu / accepted * 1000:.2f} ms, PostgreSQL server "
+          f"{server_cpu / accepted * 1000:.2f} ms ({os.cpu_count()} cores)", flush=True)
 
     from django.db.models import Sum
 
     from lending.ledger.checks import ledger_verify
 
-    stored = Repayment.objects.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    stored = (Repayment.objects.filter(idempotency_key__startswith=f"bench-{start_at:.0f}-")
+              .aggregate(s=Sum("amount"))["s"] or Decimal("0"))
     postings = Posting.objects.count() - before_postings
     report = ledger_verify()
     lost = sent - stored

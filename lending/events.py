@@ -5,24 +5,22 @@ the finance company's disclosure and the government see it, and ratings re-score
 
 from __future__ import annotations
 
-from agents.models import Agent
-from infocenter.services.events import event_emit
+from infocenter.services.events import event_insert, event_row
 
 DISBURSED, REPAID, WRITTEN_OFF = "loan.disbursed", "loan.repayment", "loan.written_off"
 RESCORE_KINDS = (DISBURSED, REPAID, WRITTEN_OFF)
 
 
-def _agent(pk: int) -> Agent:
-    # Only the id is needed for the foreign key: no query on the repayment hot path.
-    agent = Agent(pk=pk)
-    agent._state.adding = False
-    return agent
+def loan_event_row(kind: str, *, loan, user=None, payload: dict) -> dict:
+    """The event row of a loan fact (column values; see ``infocenter.services.events.event_row``)."""
+    return event_row(
+        kind=kind, subject_agent_id=loan.borrower_id, actor_id=getattr(user, "pk", None),
+        actor_agent_id=loan.lender_id, agent_ids=[loan.borrower_id],
+        payload={"loan_id": loan.pk, "contract_no": loan.contract_no, "lender_id": loan.lender_id,
+                 "borrower_id": loan.borrower_id, **payload},
+    )
 
 
 def loan_event(kind: str, *, loan, user=None, payload: dict, kick: bool = True):
-    return event_emit(
-        kind=kind, subject_agent=_agent(loan.borrower_id), actor=user, actor_agent=_agent(loan.lender_id),
-        payload={"loan_id": loan.pk, "contract_no": loan.contract_no, "lender_id": loan.lender_id,
-                 "borrower_id": loan.borrower_id, **payload},
-        agent_ids=[loan.borrower_id], kick=kick,
-    )
+    """Write the event of a loan fact in the caller's transaction (the outbox)."""
+    return event_insert(loan_event_row(kind, loan=loan, user=user, payload=payload), kick=kick)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.db import connection
+from django.db.models import signals
+from django.db.models.base import ModelState
 
 
 def adapt(value):
@@ -36,6 +38,22 @@ def fetch_all(sql: str, params=()) -> list[tuple]:
         return cursor.fetchall()
 
 
+def fetch_all_prepared(sql: str, params=()) -> list[tuple]:
+    """``fetch_all`` for the few statements run on every repayment. On PostgreSQL it binds the
+    parameters on the server and prepares the statement once per connection (psycopg's
+    ``prepare=True``), so the server parses and plans it once instead of on every call (Django's
+    own cursors bind on the client and send a new text each time). Same connection, same
+    transaction; other backends use ``fetch_all``."""
+    if connection.vendor != "postgresql":
+        return fetch_all(sql, params)
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
+
+
 def execute(sql: str, params=()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, [adapt(p) for p in params])
@@ -55,13 +73,35 @@ def select_list(model, alias: str = "") -> str:
 
 def fetch_models(model, sql: str, params=()) -> list:
     """Instances of ``model`` from ``sql``, which must select exactly ``select_list(model)``.
-    On PostgreSQL psycopg already returns Python values, so rows go straight into
-    ``Model.from_db`` (the fast path); other backends need Django's converters, which
+    On PostgreSQL psycopg already returns Python values, so rows go straight into the instances
+    (``from_rows``, the fast path); other backends need Django's converters, which
     ``Model.objects.raw`` applies."""
     if connection.vendor != "postgresql":
         return list(model.objects.raw(sql, [adapt(p) for p in params]))
-    names = [f.attname for f in model._meta.concrete_fields]
-    return [model.from_db(connection.alias, names, row) for row in fetch_all(sql, params)]
+    return from_rows(model, fetch_all(sql, params))
+
+
+@lru_cache(maxsize=32)
+def _attnames(model) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+def from_rows(model, rows) -> list:
+    """Instances of ``model`` from rows of Python values in ``columns_of(model)`` order, as
+    ``Model.from_db`` makes them but without running ``Model.__init__`` per row (on the
+    repayment path that cost more than the query: a dozen instalments per repayment). Models
+    with ``pre_init``/``post_init`` receivers go through ``from_db``, which sends them."""
+    names = _attnames(model)
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return [model.from_db(connection.alias, names, row) for row in rows]
+    alias, made = connection.alias, []
+    for row in rows:
+        obj = model.__new__(model)
+        obj.__dict__.update(zip(names, row, strict=True))
+        obj._state = ModelState()
+        obj._state.adding, obj._state.db = False, alias
+        made.append(obj)
+    return made
 
 
 def for_update() -> str:

@@ -3,7 +3,7 @@
 - ``publication_create``, ``publication_correct``, ``publication_retract``, ``publication_publish``
 - ``report_file``, ``report_reply``, ``report_decide``
 - ``consent_grant``, ``consent_revoke``, ``consents_expire``, ``access_log_record``
-- ``event_emit``, ``register_handler``, ``rescore_trigger_add``, ``events_dispatch``
+- ``event_emit`` (``event_row`` for hot paths writing the row themselves), ``register_handler``, ``rescore_trigger_add``, ``events_dispatch``
 - ``subscription_create``, ``subscription_delete``, ``notification_mark_read``, …
 """
 
@@ -12,6 +12,8 @@ from .events import (  # noqa: F401
     RESCORE_REQUESTED,
     event_deliver,
     event_emit,
+    event_insert,
+    event_row,
     events_claim,
     events_dispatch,
     handlers_for,

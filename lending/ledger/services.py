@@ -38,8 +38,8 @@ from ..validation import collect, parse_amount, parse_date
 from .models import Account, JournalEntry, Posting
 
 __all__ = [
-    "IdempotencyConflict", "account_get", "account_spec", "accounts_get", "capital_contribute", "entry_post", "entry_reverse",
-    "fingerprint_of", "parse_idempotency_key",
+    "IdempotencyConflict", "account_get", "account_spec", "accounts_get", "amounts_check", "capital_contribute",
+    "entry_post", "entry_reverse", "fingerprint_of", "parse_idempotency_key",
 ]
 
 ACCOUNT_TABLE = Account._meta.db_table
@@ -119,18 +119,24 @@ def _existing(key: str, fingerprint: str) -> JournalEntry | None:
     return entry
 
 
-def _check_lines(lines: Sequence[tuple[Account, Decimal]]) -> list[tuple[Account, Decimal]]:
-    clean = []
-    for account, amount in lines:
+def amounts_check(amounts: Sequence[Decimal]) -> list[Decimal]:
+    """The non-zero amounts of an entry's lines, after checking the ledger's rules: exact to the
+    fen, at least two non-zero lines, summing to exactly zero. Raises ``ValidationError``."""
+    for amount in amounts:
         if not isinstance(amount, Decimal) or not amount.is_finite() or amount != amount.quantize(FEN):
             raise ValidationError(_("Posting amounts must be exact to the fen."), code="invalid_posting")
-        if amount != ZERO:
-            clean.append((account, amount))
+    clean = [amount for amount in amounts if amount != ZERO]
     if len(clean) < 2:
         raise ValidationError(_("A journal entry needs at least two postings."), code="too_few_postings")
-    if sum((a for _acc, a in clean), ZERO) != ZERO:
+    if sum(clean, ZERO) != ZERO:
         raise ValidationError(_("The journal entry does not balance: its postings must sum to zero."),
                               code="unbalanced")
+    return clean
+
+
+def _check_lines(lines: Sequence[tuple[Account, Decimal]]) -> list[tuple[Account, Decimal]]:
+    amounts_check([amount for _account, amount in lines])
+    clean = [(account, amount) for account, amount in lines if amount != ZERO]
     if len({acc.currency for acc, _a in clean}) != 1:
         raise ValidationError(_("All postings of an entry must be in one currency."), code="currency")
     return clean

@@ -11,6 +11,8 @@
 
 from django.db import migrations
 
+from lending.pgsql import PostgresOnlyRunSQL
+
 FORWARD = """
 CREATE OR REPLACE FUNCTION lending_ledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -65,18 +67,6 @@ DROP TRIGGER IF EXISTS lending_journalentry_balanced ON lending_journalentry;
 DROP TRIGGER IF EXISTS lending_posting_balanced ON lending_posting;
 DROP FUNCTION IF EXISTS lending_ledger_entry_balanced();
 """
-
-
-class PostgresOnlyRunSQL(migrations.RunSQL):
-    """RunSQL that runs on PostgreSQL only, so SQLite still migrates."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

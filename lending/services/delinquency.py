@@ -140,11 +140,13 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
         connection.connection.create_function("lending_penalty", 6, sqlite_penalty, deterministic=True)
 
 
-def loan_refresh_delinquency(*, loan: Loan, as_of: date, instalments: list[Instalment], save: bool = True) -> list:
+def loan_refresh_delinquency(*, loan: Loan, as_of: date, instalments: list[Instalment], save: bool = True,
+                             moves: list | None = None) -> list:
     """Recompute one loan's days past due, bucket and class right after a repayment (the loan is
     locked by the caller). ``instalments`` are its unpaid instalments. Skipped for a backdated
     payment older than the loan's last recorded change (the next nightly run brings it up to date). Returns the
-    changed field names (saved unless ``save=False``)."""
+    changed field names (saved unless ``save=False``). A change of bucket or class is recorded as a
+    ``BucketMove``, saved now, or appended unsaved to ``moves`` when the caller writes it itself."""
     if loan.status not in (LoanStatus.ACTIVE, LoanStatus.CLOSED):
         return []
     if loan.delinquency_as_of and as_of < loan.delinquency_as_of:
@@ -153,8 +155,12 @@ def loan_refresh_delinquency(*, loan: Loan, as_of: date, instalments: list[Insta
     dpd = (as_of - min(overdue)).days if overdue else 0
     bucket, loan_class = bucket_for(dpd), class_for(dpd)
     if bucket != loan.bucket or loan_class != loan.loan_class:
-        BucketMove.objects.create(loan=loan, moved_on=as_of, dpd=dpd, from_bucket=loan.bucket, to_bucket=bucket,
-                                  from_class=loan.loan_class, to_class=loan_class)
+        move = BucketMove(loan=loan, moved_on=as_of, dpd=dpd, from_bucket=loan.bucket, to_bucket=bucket,
+                          from_class=loan.loan_class, to_class=loan_class)
+        if moves is None:
+            move.save()
+        else:
+            moves.append(move)
     fields = []
     for name, value in (("dpd", dpd), ("bucket", bucket), ("loan_class", loan_class), ("delinquency_as_of", as_of)):
         if getattr(loan, name) != value:

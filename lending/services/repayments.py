@@ -32,22 +32,21 @@ from agents.money import ZERO, format_yuan, quantize
 from .. import sql
 from ..choices import (
     MONTHS_PER_PERIOD,
-    EntryKind,
     InstalmentMultiple,
     InstalmentStatus,
     LoanStatus,
     RepaymentChannel,
     RepaymentKind,
 )
-from ..events import REPAID, loan_event
 from ..ledger.services import IdempotencyConflict, fingerprint_of, parse_idempotency_key
-from ..models import Instalment, Loan, Product, Repayment, RepaymentAllocation
+from ..models import Instalment, Loan, Product, Repayment
 from ..permissions import RECORD_REPAYMENT, REPAY, capabilities_by_agent
 from ..schedules import add_months, build_from_anchor, period_interest
 from ..validation import collect, parse_amount, parse_date
 from .delinquency import loan_refresh_delinquency
 from .loans import _not_future, open_instalments
-from .postings import post, repayment_lines
+from .postings import repayment_lines
+from .repayment_store import STALE, RepaymentWrite, repayment_load, repayment_write
 
 DAYS_IN_YEAR = 360  # penalty interest per day = annual penalty rate / 360 (Chinese banking convention)
 PAYABLE = (LoanStatus.ACTIVE, LoanStatus.WRITTEN_OFF)
@@ -294,8 +293,6 @@ def repayment_record(*, loan: Loan, user, amount, paid_on, idempotency_key: str)
     key = values["idempotency_key"]
     payload = {"loan": loan.pk, "amount": str(values["amount"]), "paid_on": values["paid_on"].isoformat()}
     fingerprint = fingerprint_of(payload)
-    if sql.fetch_one(EXISTING_SQL, [key]) is not None:
-        return _same_or_conflict(Repayment.objects.get(idempotency_key=key), fingerprint)
     try:
         return _record(loan=loan, user=user, amount=values["amount"], on=values["paid_on"], key=key,
                        payload=payload, fingerprint=fingerprint)
@@ -307,28 +304,35 @@ def repayment_record(*, loan: Loan, user, amount, paid_on, idempotency_key: str)
         return _same_or_conflict(existing, fingerprint)
 
 
-LOAN_TABLE, INST_TABLE = Loan._meta.db_table, Instalment._meta.db_table
-EXISTING_SQL = f"SELECT id FROM {Repayment._meta.db_table} WHERE idempotency_key = %s"  # noqa: S608
-LOCK_SQL = f"SELECT {sql.select_list(Loan)} FROM {LOAN_TABLE} WHERE id = %s"  # noqa: S608
-OPEN_SQL = (f"SELECT {sql.select_list(Instalment)} FROM {INST_TABLE} WHERE loan_id = %s AND status NOT IN "  # noqa: S608
-            f"('{InstalmentStatus.SUPERSEDED}', '{InstalmentStatus.PAID}') ORDER BY due_date, period")
 PLATFORM_SQL = f"SELECT accepts_platform_payments FROM {Product._meta.db_table} WHERE id = %s"  # noqa: S608
-INSTALMENT_COLUMNS = ("principal_paid", "interest_paid", "penalty_paid", "penalty_accrued", "penalty_through",
-                      "status", "paid_on")
-REPAYMENT_COLUMNS = ("loan_id", "idempotency_key", "fingerprint", "amount", "paid_on", "kind", "channel",
-                     "penalty_amount", "interest_amount", "principal_amount", "prepaid_principal", "entry_id",
-                     "recorded_by_id", "created_at")
-ALLOCATION_COLUMNS = ("repayment_id", "instalment_id", "penalty", "interest", "principal")
+# PostgreSQL first reads without a lock and lets the write check the versions (two round trips);
+# after this many stale tries (other payments of the same loan kept committing first) it locks.
+OPTIMISTIC_TRIES = 3
+LOCKED_TRIES = 2
 
 
-def _lock_loan(pk: int) -> Loan:
-    return sql.fetch_models(Loan, LOCK_SQL + sql.for_update(), [pk])[0]
-
-
-@transaction.atomic
 def _record(*, loan: Loan, user, amount: Decimal, on: date, key: str, payload: dict, fingerprint: str) -> Repayment:
-    # The hot path of the platform: reads and writes go through lending.sql (see its docstring).
-    loan = _lock_loan(loan.pk)
+    if connection.vendor == "postgresql":
+        for _try in range(OPTIMISTIC_TRIES):
+            repayment = _try_record(loan.pk, user, amount, on, key, payload, fingerprint, lock=False)
+            if repayment is not None:
+                return repayment
+    for _try in range(LOCKED_TRIES):  # stale even under the lock only if an instalment changed without it
+        with transaction.atomic():
+            repayment = _try_record(loan.pk, user, amount, on, key, payload, fingerprint, lock=True)
+        if repayment is not None:
+            return repayment
+    raise ValidationError(_("The loan changed while the payment was being recorded; nothing was recorded. "
+                            "Please try again."), code="concurrent_change")
+
+
+def _try_record(loan_pk: int, user, amount: Decimal, on: date, key: str, payload: dict, fingerprint: str, *,
+                lock: bool) -> Repayment | None:
+    """Read, decide, write (see repayment_store). ``None`` when the loan changed since it was read."""
+    loaded = repayment_load(loan_pk, key, lock=lock)
+    if loaded.existing is not None:  # a retry: answer with the first result (or refuse another request under the key)
+        return _same_or_conflict(Repayment.objects.get(pk=loaded.existing), fingerprint)
+    loan, instalments = loaded.loan, loaded.instalments
     channel = _channel(loan, user)
     if loan.status not in PAYABLE:
         if loan.status == LoanStatus.CONTRACTED:
@@ -336,7 +340,6 @@ def _record(*, loan: Loan, user, amount: Decimal, on: date, key: str, payload: d
         raise ValidationError(_("This loan is already repaid in full."), code="closed")
     if on < loan.disbursed_on:
         raise ValidationError({"paid_on": _("The loan was not yet disbursed on that date.")})
-    instalments = sql.fetch_models(Instalment, OPEN_SQL, [loan.pk])
     accrued = accrue_penalty(loan, instalments, on)
     payoff = payoff_amount(loan, instalments, on)
     if amount > payoff:
@@ -360,40 +363,41 @@ def _record(*, loan: Loan, user, amount: Decimal, on: date, key: str, payload: d
             plan.mark(inst)
     for inst in plan.superseded:
         inst.status = InstalmentStatus.SUPERSEDED
-    to_update = {i.pk: i for i in [*accrued, *plan.changed(), *plan.superseded] if i.pk is not None}
-    for inst in to_update.values():  # usually one or two rows
-        sql.update_row(Instalment, inst.pk, **{c: getattr(inst, c) for c in INSTALMENT_COLUMNS})
-    if plan.created:
-        Instalment.objects.bulk_create(plan.created)
 
     outstanding = loan.principal_outstanding - principal
     closed = outstanding == ZERO and all(i.is_settled for i in live)
-    entry, created = post(loan=loan, kind=EntryKind.REPAYMENT, key=f"repayment:{key}", payload=payload,
-                          effective_date=on, user=user,
-                          lines=repayment_lines(loan, penalty=penalty, interest=interest, principal=principal))
-    if not created:  # a concurrent request with this key won the race: undo and answer with its result
-        raise IntegrityError("repayment idempotency key already used")
-    values = {"loan_id": loan.pk, "idempotency_key": key, "fingerprint": fingerprint, "amount": amount,
-              "paid_on": on, "kind": _kind(plan, live, on, closed), "channel": channel, "penalty_amount": penalty,
-              "interest_amount": interest, "principal_amount": principal, "prepaid_principal": plan.prepaid,
-              "entry_id": entry.pk, "recorded_by_id": getattr(user, "pk", None), "created_at": timezone.now()}
-    [repayment_id] = sql.insert_rows(Repayment, REPAYMENT_COLUMNS, [tuple(values.values())])
-    sql.insert_rows(RepaymentAllocation, ALLOCATION_COLUMNS, [
-        (repayment_id, inst.pk, *parts) for inst, parts in plan.allocations() if any(parts)])
-    repayment = Repayment(id=repayment_id, **values)
-    repayment._state.adding, repayment._state.db = False, connection.alias
+    lines = repayment_lines(loan, penalty=penalty, interest=interest, principal=principal)  # before any status change
     loan.principal_outstanding = outstanding
     fields = ["principal_outstanding"]
     if closed and loan.status == LoanStatus.ACTIVE:
         loan.status, loan.closed_on = LoanStatus.CLOSED, on
         fields += ["status", "closed_on"]
+    moves = []
     fields += loan_refresh_delinquency(loan=loan, as_of=on, instalments=[i for i in live if not i.is_settled],
-                                       save=False)
-    sql.update_row(Loan, loan.pk, **{f: getattr(loan, f) for f in fields})
-    loan_event(REPAID, loan=loan, user=user, kick=False, payload={
-        "repayment_id": repayment_id, "amount": amount, "paid_on": on, "kind": values["kind"],
-        "penalty": penalty, "interest": interest, "principal": principal, "outstanding": outstanding,
-        "closed": closed, "dpd": loan.dpd})
+                                       save=False, moves=moves)
+    kind = _kind(plan, live, on, closed)
+    write = RepaymentWrite(
+        loan=loan, user=user, key=key, payload=payload, fingerprint=fingerprint, on=on, version=loaded.version,
+        lines=lines,
+        repayment={"loan_id": loan.pk, "idempotency_key": key, "fingerprint": fingerprint, "amount": amount,
+                   "paid_on": on, "kind": kind, "channel": channel, "penalty_amount": penalty,
+                   "interest_amount": interest, "principal_amount": principal, "prepaid_principal": plan.prepaid,
+                   "recorded_by_id": getattr(user, "pk", None), "created_at": timezone.now()},
+        instalments=list({i.pk: i for i in [*accrued, *plan.changed(), *plan.superseded] if i.pk is not None}.values()),
+        created=plan.created,
+        allocations=[(inst, *parts) for inst, parts in plan.allocations() if any(parts)],
+        loan_fields=fields, moves=moves,
+        event={"amount": amount, "paid_on": on, "kind": kind, "penalty": penalty, "interest": interest,
+               "principal": principal, "outstanding": outstanding, "closed": closed, "dpd": loan.dpd},
+    )
+    written = repayment_write(write)
+    if written == STALE:
+        return None
+    if written is None:  # a concurrent request with this key won the race: answer with its result
+        raise IntegrityError("repayment idempotency key already used")
+    repayment_id, entry_id = written
+    repayment = Repayment(id=repayment_id, entry_id=entry_id, **write.repayment)
+    repayment._state.adding, repayment._state.db = False, connection.alias
     return repayment
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.utils import timezone
 
 from lending import services
 from lending.choices import AccountPurpose, EntryKind, LoanStatus
@@ -180,3 +181,57 @@ def test_concurrent_repayments_and_disbursements_stay_exact(world):
             == sum(p.amount for p in receivable.postings.all())
     assert outcomes["refused"] > 0 and Loan.objects.filter(status=LoanStatus.CLOSED).exists()
     assert elapsed < 60, f"took {elapsed:.1f} s"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_read_before_another_commits_is_recomputed_not_lost(world, monkeypatch):
+    """Optimistic path: the first payment reads the loan without a lock; a second payment of the
+    same loan commits before the first one writes. The write finds the loan changed, writes
+    nothing, and the first payment is read and allocated again on top of the second."""
+    from lending.services import repayment_store, repayments
+
+    product = make_product(world, "finance", method="equal_instalment", name="乐观并发")
+    loan = make_loan(world, product=product, amount="12000", periods=12, rate="0.12", start=DAY)
+    first_due = loan.instalments.order_by("period").first()
+    borrower = world.users["enterprise"]
+    original, reads = repayment_store.repayment_load, []
+
+    def load_then_let_another_payment_in(loan_pk, key, *, lock):
+        loaded = original(loan_pk, key, lock=lock)
+        reads.append((key, lock))
+        if key == "slow" and len(reads) == 1:  # autocommit: this one commits at once
+            services.repayment_record(loan=loan, user=borrower, amount=first_due.total_due, paid_on=date(2026, 2, 1),
+                                      idempotency_key="fast")
+        return loaded
+
+    monkeypatch.setattr(repayments, "repayment_load", load_then_let_another_payment_in)
+    slow = services.repayment_record(loan=loan, user=borrower, amount="500.00", paid_on=date(2026, 2, 1),
+                                     idempotency_key="slow")
+
+    assert [key for key, _lock in reads] == ["slow", "fast", "slow"]  # the slow payment was read twice
+    fast = Repayment.objects.get(idempotency_key="fast")
+    assert fast.kind == "regular" and slow.kind == "early"
+    # the second read saw the first instalment paid, so the 500 went to the next one, not twice to the first
+    allocations = {a.instalment.period for a in slow.allocations.select_related("instalment")}
+    assert allocations == {2}
+    loan.refresh_from_db()
+    assert loan.principal_outstanding == D("12000.00") - fast.principal_amount - slow.principal_amount
+    assert Repayment.objects.count() == 2 and JournalEntry.objects.filter(kind=EntryKind.REPAYMENT).count() == 2
+    assert ledger_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_write_function_refuses_a_stale_version_and_writes_nothing(world):
+    from lending.services import repayment_store
+
+    loan = make_loan(world, amount="12000", periods=12, rate="0.12", start=DAY)
+    loaded = repayment_store.repayment_load(loan.pk, "k", lock=False)
+    assert loaded.version.count(":") == 12  # the loan and its twelve open instalments
+    write = repayment_store.RepaymentWrite(
+        loan=loaded.loan, user=None, key="k", payload={}, fingerprint="f", on=date(2026, 2, 1),
+        version=loaded.version.replace(";", ";0:0,", 1),  # as if another instalment had been open
+        lines=services.postings.repayment_lines(loaded.loan, penalty=D("0"), interest=D("1.00"), principal=D("0")),
+        repayment={"created_at": timezone.now()}, event={})
+    entries = JournalEntry.objects.count()
+    assert repayment_store.repayment_write(write) == repayment_store.STALE
+    assert JournalEntry.objects.count() == entries and not Repayment.objects.exists()

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from lending import services
@@ -244,3 +245,24 @@ def test_undisbursed_loan_cannot_be_repaid(world):
     with pytest.raises(ValidationError) as caught:
         pay(world, loan, "10", date(2026, 2, 1))
     assert caught.value.code == "not_disbursed"
+
+
+def test_a_loan_that_keeps_changing_refuses_the_payment_and_posts_nothing(world, loan, monkeypatch):
+    """If every write finds the loan changed since it was read (other payments keep committing
+    first), the payment is refused with a message to retry, and nothing is posted."""
+    from lending.services import repayment_store, repayments
+
+    tries = []
+
+    def always_stale(write):
+        tries.append(write.key)
+        return repayment_store.STALE
+
+    monkeypatch.setattr(repayments, "repayment_write", always_stale)
+    entries = JournalEntry.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        pay(world, loan, "1120.00", date(2026, 2, 15), key="busy")
+    assert refused.value.code == "concurrent_change" and "try again" in refused.value.messages[0]
+    # PostgreSQL: three optimistic tries, then two with the loan locked; SQLite locks from the start
+    assert len(tries) == (5 if connection.vendor == "postgresql" else 2)
+    assert JournalEntry.objects.count() == entries and not Repayment.objects.filter(idempotency_key="busy").exists()

@@ -19,6 +19,7 @@ ever posted twice (the key is unique on ``Repayment`` and on its journal entry).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 from decimal import Decimal
 
@@ -314,7 +315,11 @@ LOCKED_TRIES = 2
 def _record(*, loan: Loan, user, amount: Decimal, on: date, key: str, payload: dict, fingerprint: str) -> Repayment:
     if connection.vendor == "postgresql":
         for _try in range(OPTIMISTIC_TRIES):
-            repayment = _try_record(loan.pk, user, amount, on, key, payload, fingerprint, lock=False)
+            # Outside a transaction the write is one statement, atomic by itself (no BEGIN/COMMIT
+            # round trips); inside the caller's transaction a savepoint keeps a failure from
+            # breaking it, as an atomic service would.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                repayment = _try_record(loan.pk, user, amount, on, key, payload, fingerprint, lock=False)
             if repayment is not None:
                 return repayment
     for _try in range(LOCKED_TRIES):  # stale even under the lock only if an instalment changed without it

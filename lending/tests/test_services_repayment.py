@@ -266,3 +266,25 @@ def test_a_loan_that_keeps_changing_refuses_the_payment_and_posts_nothing(world,
     # PostgreSQL: three optimistic tries, then two with the loan locked; SQLite locks from the start
     assert len(tries) == (5 if connection.vendor == "postgresql" else 2)
     assert JournalEntry.objects.count() == entries and not Repayment.objects.filter(idempotency_key="busy").exists()
+
+
+def test_a_failed_write_inside_the_callers_transaction_leaves_that_transaction_usable(world, loan, monkeypatch):
+    """A caller may record repayments inside its own transaction (an import, a page): a
+    database error in one repayment rolls back that repayment only, as an atomic service does."""
+    from django.db import DatabaseError, transaction
+
+    from lending import sql
+    from lending.models import Loan
+    from lending.services import repayments
+
+    def broken(write):
+        sql.fetch_all("SELECT * FROM no_such_table")
+
+    with transaction.atomic():
+        first = pay(world, loan, "100.00", date(2026, 2, 15), key="first")
+        monkeypatch.setattr(repayments, "repayment_write", broken)
+        with pytest.raises(DatabaseError):
+            pay(world, loan, "200.00", date(2026, 2, 15), key="second")
+        # the caller's transaction still works and still holds the first repayment
+        assert Loan.objects.filter(pk=loan.pk).exists()
+        assert list(Repayment.objects.values_list("idempotency_key", flat=True)) == [first.idempotency_key]

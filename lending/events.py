@@ -1,5 +1,6 @@
-"""Lending's facts for the centre's feedback loop (DESIGN.md §1): every disbursement, repayment
-and write-off writes an event in the same transaction (the outbox), so followers are notified,
+"""Lending's facts for the centre's feedback loop (DESIGN.md §1): every disbursement, repayment,
+write-off and nightly change of delinquency bucket or class writes an event in the same
+transaction (the outbox), so followers are notified,
 the finance company's disclosure and the government see it, and ratings re-score the borrower
 (``rescore.requested``, registered in ``LendingConfig.ready``)."""
 
@@ -8,7 +9,10 @@ from __future__ import annotations
 from infocenter.services.events import event_insert, event_row
 
 DISBURSED, REPAID, WRITTEN_OFF = "loan.disbursed", "loan.repayment", "loan.written_off"
-RESCORE_KINDS = (DISBURSED, REPAID, WRITTEN_OFF)
+# the nightly run moved the loan to another delinquency bucket or five-category class
+# (written set-based by ``services.delinquency``, with the same payload keys as ``loan_event_row``)
+DELINQUENCY_CHANGED = "loan.delinquency_changed"
+RESCORE_KINDS = (DISBURSED, REPAID, WRITTEN_OFF, DELINQUENCY_CHANGED)
 
 
 def loan_event_row(kind: str, *, loan, user=None, payload: dict) -> dict:

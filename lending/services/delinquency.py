@@ -8,7 +8,9 @@ loans, no per-loan Python loop:
    the loan's penalty rate ÷ 360 per day since the due date (or the last accrual), half-up to the
    fen — the same formula as ``repayments.penalty_increment``;
 3. days past due per loan = ``as_of`` − the oldest unpaid overdue due date (0 when none);
-4. a ``BucketMove`` row for every loan whose bucket or class changes;
+4. a ``BucketMove`` row for every loan whose bucket or class changes, and for each of them an
+   event ``loan.delinquency_changed`` about the borrower in the centre's outbox (so ratings
+   re-score the firm; same payload keys as the other loan events);
 5. the new bucket (1–30, 31–60, 61–90, 91–180, 181–360, >360) and five-category class
    (``choices.CLASS_BOUNDS``) of those loans. Only rows that change are written, so a night
    costs in proportion to the overdue part of the book; ``delinquency_as_of`` is the date of a
@@ -29,13 +31,17 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
+from infocenter.models import Event
+
 from ..choices import BUCKET_BOUNDS, CLASS_BOUNDS, InstalmentStatus, LoanStatus, bucket_for, case_sql, class_for
+from ..events import DELINQUENCY_CHANGED
 from ..models import BucketMove, Instalment, Loan
 from ..validation import parse_date
 
 INST = Instalment._meta.db_table
 LOAN = Loan._meta.db_table
 MOVE = BucketMove._meta.db_table
+EVENT = Event._meta.db_table
 
 
 @dataclass
@@ -43,7 +49,7 @@ class DelinquencyReport:
     as_of: date
     newly_overdue: int
     penalty_accruals: int
-    moves: int
+    moves: int       # each with its event
     dpd_changes: int
     reclassified: int
 
@@ -56,6 +62,8 @@ def _sql(vendor: str) -> dict[str, str]:
         return f"({later} - {earlier})" if pg else f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
     greatest = "GREATEST" if pg else "MAX"
+    json_object, json_array = ("jsonb_build_object", "jsonb_build_array") if pg else ("json_object", "json_array")
+    as_of_text = "%(as_of)s::text" if pg else "%(as_of)s"
     bucket_case = case_sql("l.dpd", BUCKET_BOUNDS)
     class_case = case_sql("l.dpd", CLASS_BOUNDS)
     active = f"'{LoanStatus.ACTIVE}'"
@@ -95,6 +103,19 @@ def _sql(vendor: str) -> dict[str, str]:
             SELECT l.id, {as_of}, l.dpd, l.bucket, {bucket_case}, l.loan_class, {class_case}, %(now)s
               FROM {LOAN} AS l
              WHERE l.status = {active} AND (l.bucket <> {bucket_case} OR l.loan_class <> {class_case})""",
+        # one outbox event per move of this run (the moves carry this run's timestamp)
+        "events": f"""
+            INSERT INTO {EVENT} (kind, payload, created_at, attempts, last_error, actor_agent_id, subject_agent_id)
+            SELECT '{DELINQUENCY_CHANGED}', {json_object}(
+                       'loan_id', l.id, 'contract_no', l.contract_no, 'lender_id', l.lender_id,
+                       'borrower_id', l.borrower_id, 'moved_on', {as_of_text}, 'dpd', m.dpd,
+                       'from_bucket', m.from_bucket, 'to_bucket', m.to_bucket,
+                       'from_class', m.from_class, 'to_class', m.to_class,
+                       'agent_ids', {json_array}(l.borrower_id)),
+                   %(now)s, 0, '', l.lender_id, l.borrower_id
+              FROM {MOVE} AS m JOIN {LOAN} AS l ON l.id = m.loan_id
+             WHERE m.moved_on = {as_of} AND m.created_at = %(now)s
+             ORDER BY m.id""",
         # only the loans whose bucket or class changes are written (not the whole book)
         "classify": f"""
             UPDATE {LOAN} AS l SET bucket = {bucket_case}, loan_class = {class_case}, delinquency_as_of = {as_of}
@@ -116,6 +137,8 @@ def delinquency_run(*, as_of=None) -> DelinquencyReport:
             if name == "accrue_penalty" and connection.vendor == "postgresql" and counts["mark_overdue"] > 1000:
                 # many instalments changed status: refresh the planner's statistics before the joins
                 cursor.execute(f"ANALYZE {INST} (status, due_date, loan_id)")
+    if counts["events"] != counts["moves"]:  # pragma: no cover - a bug, never a user error
+        raise AssertionError("every bucket move needs its event")
     return DelinquencyReport(as_of=as_of, newly_overdue=counts["mark_overdue"],
                              penalty_accruals=counts["accrue_penalty"], moves=counts["moves"],
                              dpd_changes=counts["dpd"], reclassified=counts["classify"])

@@ -60,3 +60,32 @@ def test_write_off_writes_an_event(world):
                             written_off_on=date(2026, 1, 20), idempotency_key="wo-1")
     event = Event.objects.get(kind="loan.written_off")
     assert event.payload["amount"] == "12000.00" and event.subject_agent == world.firm
+
+
+def test_the_nightly_run_writes_an_event_for_each_move_between_buckets(world):
+    from lending.services import delinquency_run
+
+    loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2026, 1, 15))
+    other = make_loan(world, amount="6000.00", periods=6, rate="0.10", start=date(2026, 1, 15))
+    first = other.instalments.get(period=1)
+    pay(world, other, first.total_due, date(2026, 2, 15))  # the other loan's first instalment, paid in full
+    report = delinquency_run(as_of=date(2026, 3, 20))  # the first instalment is 33 days late, the second 5
+    assert report.moves == 2
+    events = Event.objects.filter(kind="loan.delinquency_changed").order_by("pk")
+    assert events.count() == 2
+    late = events.get(payload__loan_id=loan.pk)
+    assert late.subject_agent == world.firm and late.actor_agent == world.finance_company
+    assert late.payload == {
+        "loan_id": loan.pk, "contract_no": loan.contract_no, "lender_id": world.finance_company.pk,
+        "borrower_id": world.firm.pk, "moved_on": "2026-03-20", "dpd": 33,
+        "from_bucket": "current", "to_bucket": "31-60", "from_class": "normal", "to_class": "special_mention",
+        "agent_ids": [world.firm.pk],
+    }
+    assert events.get(payload__loan_id=other.pk).payload["dpd"] == 5
+
+    # the same night again moves nothing and tells nobody twice
+    assert delinquency_run(as_of=date(2026, 3, 20)).moves == 0
+    assert Event.objects.filter(kind="loan.delinquency_changed").count() == 2
+    # and the centre asks ratings to re-score the borrower
+    events_dispatch()
+    assert Event.objects.filter(kind="rescore.requested", payload__agent_ids=[world.firm.pk]).exists()

@@ -137,11 +137,28 @@ def bucket_for(dpd: int) -> str:
     raise AssertionError("unreachable")
 
 
-def class_for(dpd: int) -> str:
+def class_rank(loan_class: str) -> int:
+    """The risk order of the five categories (normal 0 … loss 4; blank −1)."""
+    return LoanClass.values.index(loan_class) if loan_class else -1
+
+
+def class_for(dpd: int, judged: str = "") -> str:
+    """The class by days past due, or the lender's judged class when that is worse."""
     for bound, loan_class in CLASS_BOUNDS:
         if bound is None or dpd <= bound:
-            return loan_class
+            return judged if class_rank(judged) > class_rank(loan_class) else loan_class
     raise AssertionError("unreachable")
+
+
+def class_sql(dpd_column: str, judged_column: str) -> str:
+    """``class_for`` as a SQL expression (for the set-based nightly run)."""
+    by_dpd = case_sql(dpd_column, CLASS_BOUNDS)
+
+    def rank(expr: str) -> str:
+        whens = " ".join(f"WHEN '{value}' THEN {n}" for n, value in enumerate(LoanClass.values))
+        return f"(CASE {expr} {whens} ELSE -1 END)"
+
+    return f"(CASE WHEN {rank(judged_column)} > {rank(by_dpd)} THEN {judged_column} ELSE {by_dpd} END)"
 
 
 def case_sql(column: str, bounds) -> str:

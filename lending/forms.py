@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.money import MAX_AMOUNT
 from infocenter.validators import validate_attachment
 
-from .choices import BorrowerKind, Frequency, InstalmentMultiple, RepaymentMethod, ReviewRecommendation
+from .choices import BorrowerKind, Frequency, InstalmentMultiple, LoanClass, RepaymentMethod, ReviewRecommendation
 from .validation import parse_amount, parse_date, parse_periods, parse_rate
 
 TEXT = {"class": "form-control"}
@@ -229,6 +229,17 @@ class WriteOffForm(IdempotentForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("written_off_on", timezone.localdate().isoformat())
+
+
+class ClassifyForm(forms.Form):
+    loan_class = forms.ChoiceField(label=_("Classify the loan at least as"),
+                                   choices=[("", _("By days past due only (withdraw the judgement)")),
+                                            *LoanClass.choices],
+                                   required=False, widget=forms.Select(attrs=SELECT))
+    reason = forms.CharField(label=_("Reasons for the classification"), max_length=2000,
+                             widget=forms.Textarea(attrs={**TEXT, "rows": 3}),
+                             help_text=_("What you know beyond the payments: production stopped, lawsuits, "
+                                         "collateral lost …"))
 
 
 # --- lender: products ----------------------------------------------------------------------------

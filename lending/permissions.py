@@ -26,16 +26,17 @@ APPROVE = "approve"                  # approve or reject (with reasons)
 DISBURSE = "disburse"                # pay the loan out (posts to the ledger)
 RECORD_REPAYMENT = "record_repayment"  # record a payment received by the lender
 WRITE_OFF = "write_off"              # write a non-performing loan off
+CLASSIFY = "classify"                # classify a loan worse than its days past due (judgement)
 MANAGE_PRODUCTS = "manage_products"  # create and change products
 
 CAPABILITIES = {
     Role.ENTERPRISE_OWNER: {APPLY, REPAY},
     Role.ENTERPRISE_FINANCE: {APPLY, REPAY},
     Role.FC_ANALYST: {REVIEW, DISBURSE, RECORD_REPAYMENT, APPLY, REPAY},
-    Role.FC_MANAGER: {REVIEW, APPROVE, DISBURSE, RECORD_REPAYMENT, WRITE_OFF, MANAGE_PRODUCTS, APPLY, REPAY},
+    Role.FC_MANAGER: {REVIEW, APPROVE, DISBURSE, RECORD_REPAYMENT, WRITE_OFF, CLASSIFY, MANAGE_PRODUCTS, APPLY, REPAY},
     Role.INST_OFFICER: {REVIEW, DISBURSE, RECORD_REPAYMENT},
-    Role.INST_MANAGER: {REVIEW, APPROVE, DISBURSE, RECORD_REPAYMENT, WRITE_OFF, MANAGE_PRODUCTS},
-    Role.INVESTOR: {REVIEW, APPROVE, DISBURSE, RECORD_REPAYMENT, WRITE_OFF, MANAGE_PRODUCTS},
+    Role.INST_MANAGER: {REVIEW, APPROVE, DISBURSE, RECORD_REPAYMENT, WRITE_OFF, CLASSIFY, MANAGE_PRODUCTS},
+    Role.INVESTOR: {REVIEW, APPROVE, DISBURSE, RECORD_REPAYMENT, WRITE_OFF, CLASSIFY, MANAGE_PRODUCTS},
 }
 
 MESSAGES = {
@@ -46,6 +47,7 @@ MESSAGES = {
     DISBURSE: _("You may not disburse loans of this lender."),
     RECORD_REPAYMENT: _("Only the lender's staff may record repayments received."),
     WRITE_OFF: _("Only a manager of the lender may write a loan off."),
+    CLASSIFY: _("Only a manager of the lender may classify its loans."),
     MANAGE_PRODUCTS: _("Only a manager of the lender may manage its products."),
 }
 

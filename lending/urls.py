@@ -27,6 +27,7 @@ urlpatterns = [
     path("loans/<int:pk>/quote/", loans.LoanQuoteView.as_view(), name="loan-quote"),
     path("loans/<int:pk>/postings/", loans.LoanPostingsView.as_view(), name="loan-postings"),
     path("loans/<int:pk>/write-off/", loans.LoanWriteOffView.as_view(), name="loan-write-off"),
+    path("loans/<int:pk>/classify/", loans.LoanClassifyView.as_view(), name="loan-classify"),
     path("repayments/<int:pk>/", loans.RepaymentDetailView.as_view(), name="repayment-detail"),
     # lender
     path("lender/products/", lender.ProductListView.as_view(), name="lender-products"),

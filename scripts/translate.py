@@ -52,7 +52,7 @@ def main() -> int:
             if entry.msgid in glossary:
                 entry.msgstr = glossary[entry.msgid]
                 entry.flags = [f for f in entry.flags if f != "fuzzy"]
-            elif not entry.msgstr:
+            elif not entry.msgstr or "fuzzy" in entry.flags:  # a fuzzy msgstr is makemessages' guess
                 missing.append(entry.msgid)
         po.metadata["Language"] = "zh_Hans"
         po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"

@@ -78,6 +78,14 @@ class Loan(models.Model):
     loan_class = models.CharField(_("classification"), max_length=16, choices=LoanClass.choices,
                                   default=LoanClass.NORMAL)
     delinquency_as_of = models.DateField(_("delinquency as of"), null=True, blank=True)
+    # The lender's judgement (贷款风险分类 is not by days past due alone): the loan is classified at
+    # least this badly whatever its days past due; blank = by days past due only.
+    judged_class = models.CharField(_("classified by judgement as at least"), max_length=16,
+                                    choices=LoanClass.choices, blank=True)
+    judged_reason = models.TextField(_("reasons for the classification"), blank=True)
+    judged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("classified by"))
+    judged_on = models.DateField(_("classified on"), null=True, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("approved by"))
     disbursed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

@@ -1,6 +1,7 @@
 """One loan: its schedule, repayments and delinquency history; disbursement (lender), repayment
 (borrower through the platform, or the lender recording a payment received) with the payoff
-quote, the allocation of a repayment, the loan's ledger postings, and write-off."""
+quote, the allocation of a repayment, the loan's ledger postings, the lender's classification by
+judgement, and write-off."""
 
 from __future__ import annotations
 
@@ -18,12 +19,12 @@ from agents.money import format_yuan
 from agents.restrict import get_restricted_or_404
 
 from .. import selectors, services
-from ..choices import NON_PERFORMING_CLASSES, LoanStatus
-from ..forms import DisburseForm, RepayForm, WriteOffForm
+from ..choices import NON_PERFORMING_CLASSES, LoanClass, LoanStatus, class_for
+from ..forms import ClassifyForm, DisburseForm, RepayForm, WriteOffForm
 from ..ledger.models import Account, Posting
 from ..ledger.services import IdempotencyConflict
 from ..models import Loan, Repayment
-from ..permissions import DISBURSE, RECORD_REPAYMENT, REPAY, WRITE_OFF, capabilities_of, four_eyes_waived
+from ..permissions import CLASSIFY, DISBURSE, RECORD_REPAYMENT, REPAY, WRITE_OFF, capabilities_of, four_eyes_waived
 from ..validation import parse_date
 from .base import paginate
 
@@ -52,6 +53,7 @@ def loan_steps(user, loan: Loan) -> dict:
         "record_repayment": loan.status in PAYABLE and RECORD_REPAYMENT in lender_caps,
         "write_off": WRITE_OFF in lender_caps and loan.status == LoanStatus.ACTIVE
         and loan.loan_class in NON_PERFORMING_CLASSES,
+        "classify": CLASSIFY in lender_caps and loan.status == LoanStatus.ACTIVE,
         "postings": bool(lender_caps or borrower_caps) or user.is_superuser,
     }
 
@@ -229,19 +231,56 @@ class LoanPostingsView(LoginRequiredMixin, TemplateView):
         return ctx
 
 
-class LoanWriteOffView(LoginRequiredMixin, TemplateView):
-    """The lender's decision to write a non-performing loan off (a manager)."""
+class LenderDecisionView(LoginRequiredMixin, TemplateView):
+    """A decision of the lender's manager on one loan: others (without ``capability``) get 404."""
 
-    template_name = "lending/write_off.html"
+    capability = ""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.loan = get_restricted_or_404(Loan.objects.select_related("lender", "borrower", "product"),
                                           request.user, "change", pk=kwargs["pk"])
-        if WRITE_OFF not in capabilities_of(request.user, self.loan.lender):
+        if self.capability not in capabilities_of(request.user, self.loan.lender):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
+
+
+class LoanClassifyView(LenderDecisionView):
+    """The lender's judgement on the loan's five-category class (a manager)."""
+
+    template_name = "lending/classify.html"
+    capability = CLASSIFY
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        initial = {"loan_class": self.loan.judged_class, "reason": self.loan.judged_reason}
+        ctx.update(loan=self.loan, by_dpd=LoanClass(class_for(self.loan.dpd)),
+                   eligible=self.loan.status == LoanStatus.ACTIVE,
+                   form=kwargs.get("form") or ClassifyForm(initial=initial))
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        form = ClassifyForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                loan = services.loan_classify(loan=self.loan, user=request.user, loan_class=d["loan_class"],
+                                              reason=d["reason"])
+            except (ValidationError, PermissionDenied) as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Classification recorded: the loan is now “%(class)s”.")
+                                 % {"class": loan.get_loan_class_display()})
+                return redirect("lending:loan-detail", pk=self.loan.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class LoanWriteOffView(LenderDecisionView):
+    """The lender's decision to write a non-performing loan off (a manager)."""
+
+    template_name = "lending/write_off.html"
+    capability = WRITE_OFF
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

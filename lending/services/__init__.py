@@ -17,7 +17,7 @@ from .applications import (
                            validate_terms,
 )
 from .delinquency import DelinquencyReport, delinquency_run, loan_refresh_delinquency
-from .loans import loan_disburse, loan_write_off
+from .loans import loan_classify, loan_disburse, loan_write_off
 from .products import product_create, product_update
 from .repayments import loan_payoff_quote, repayment_record
 
@@ -25,6 +25,6 @@ __all__ = [
     "DelinquencyReport", "IdempotencyConflict", "application_contract", "application_create", "application_decide",
     "application_document_add", "application_review", "application_review_start", "application_submit",
     "application_update", "application_withdraw", "capital_contribute", "delinquency_run", "entry_reverse",
-    "loan_disburse", "loan_payoff_quote", "loan_refresh_delinquency", "loan_write_off", "product_create",
+    "loan_classify", "loan_disburse", "loan_payoff_quote", "loan_refresh_delinquency", "loan_write_off", "product_create",
     "product_update", "repayment_record", "validate_terms",
 ]

@@ -12,7 +12,8 @@ loans, no per-loan Python loop:
    event ``loan.delinquency_changed`` about the borrower in the centre's outbox (so ratings
    re-score the firm; same payload keys as the other loan events);
 5. the new bucket (1–30, 31–60, 61–90, 91–180, 181–360, >360) and five-category class
-   (``choices.CLASS_BOUNDS``) of those loans. Only rows that change are written, so a night
+   (``choices.CLASS_BOUNDS``, or the lender's judged class when that is worse:
+   ``loans.loan_classify``) of those loans. Only rows that change are written, so a night
    costs in proportion to the overdue part of the book; ``delinquency_as_of`` is the date of a
    loan's last change.
 
@@ -33,7 +34,7 @@ from django.utils import timezone
 
 from infocenter.models import Event
 
-from ..choices import BUCKET_BOUNDS, CLASS_BOUNDS, InstalmentStatus, LoanStatus, bucket_for, case_sql, class_for
+from ..choices import BUCKET_BOUNDS, InstalmentStatus, LoanStatus, bucket_for, case_sql, class_for, class_sql
 from ..events import DELINQUENCY_CHANGED
 from ..models import BucketMove, Instalment, Loan
 from ..validation import parse_date
@@ -65,7 +66,7 @@ def _sql(vendor: str) -> dict[str, str]:
     json_object, json_array = ("jsonb_build_object", "jsonb_build_array") if pg else ("json_object", "json_array")
     as_of_text = "%(as_of)s::text" if pg else "%(as_of)s"
     bucket_case = case_sql("l.dpd", BUCKET_BOUNDS)
-    class_case = case_sql("l.dpd", CLASS_BOUNDS)
+    class_case = class_sql("l.dpd", "l.judged_class")  # the lender's judgement can only make it worse
     active = f"'{LoanStatus.ACTIVE}'"
     penalty_days = days(as_of, f"{greatest}(i.due_date, COALESCE(i.penalty_through, i.due_date))")
     if pg:  # numeric arithmetic is exact; ROUND(numeric) rounds half away from zero (= half-up here)
@@ -176,7 +177,7 @@ def loan_refresh_delinquency(*, loan: Loan, as_of: date, instalments: list[Insta
         return []
     overdue = [i.due_date for i in instalments if i.due_date < as_of]
     dpd = (as_of - min(overdue)).days if overdue else 0
-    bucket, loan_class = bucket_for(dpd), class_for(dpd)
+    bucket, loan_class = bucket_for(dpd), class_for(dpd, loan.judged_class)
     if bucket != loan.bucket or loan_class != loan.loan_class:
         move = BucketMove(loan=loan, moved_on=as_of, dpd=dpd, from_bucket=loan.bucket, to_bucket=bucket,
                           from_class=loan.loan_class, to_class=loan_class)

@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 
 from agents.money import ZERO
 
-from ..choices import NON_PERFORMING_CLASSES, EntryKind, InstalmentStatus, LoanClass, LoanStatus
-from ..events import DISBURSED, WRITTEN_OFF, loan_event
+from ..choices import NON_PERFORMING_CLASSES, EntryKind, InstalmentStatus, LoanClass, LoanStatus, class_for, class_rank
+from ..events import DELINQUENCY_CHANGED, DISBURSED, WRITTEN_OFF, loan_event
 from ..ledger.models import JournalEntry
 from ..ledger.services import IdempotencyConflict, fingerprint_of, parse_idempotency_key
 from ..models import BucketMove, Instalment, Loan
-from ..permissions import DISBURSE, WRITE_OFF, four_eyes_waived, require
+from ..permissions import CLASSIFY, DISBURSE, WRITE_OFF, four_eyes_waived, require
 from ..schedules import build_from_anchor
 from ..validation import collect, parse_date
 from .postings import disbursement_lines, post, repayment_accounts_open, write_off_lines
@@ -129,3 +129,44 @@ def open_instalments(loan: Loan) -> list[Instalment]:
     """The instalments of the current schedule not yet paid in full, oldest first."""
     return list(loan.instalments.exclude(status__in=(InstalmentStatus.SUPERSEDED, InstalmentStatus.PAID))
                 .order_by("due_date", "period"))
+
+
+@transaction.atomic
+def loan_classify(*, loan: Loan, user, loan_class: str, reason: str) -> Loan:
+    """The lender's judgement on an active loan's five-category class (贷款风险分类): the loan is
+    classified at least ``loan_class`` whatever its days past due — a firm that stopped
+    production while still paying, say. ``loan_class=""`` withdraws the judgement (back to the
+    days past due alone). A judgement can only make the class worse than the days past due say;
+    the nightly run and repayments keep the worse of the two. A class change is recorded in the
+    loan's history (a move of class in the same bucket) and told to the centre
+    (``loan.delinquency_changed``). A manager of the lender only; the reasons are required."""
+    loan = _lock(loan)
+    require(user, loan.lender, CLASSIFY)
+    if loan.status != LoanStatus.ACTIVE:
+        raise ValidationError(_("Only an active loan can be classified."), code="status")
+    loan_class = (loan_class or "").strip()
+    if loan_class and loan_class not in LoanClass.values:
+        raise ValidationError({"loan_class": _("Choose a class from the list.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Record the reasons for the classification.")})
+    by_dpd = class_for(loan.dpd)
+    if loan_class and class_rank(loan_class) <= class_rank(by_dpd):
+        raise ValidationError({"loan_class": _("Its days past due already classify this loan as “%(class)s”; a "
+                                               "judgement can only classify it worse.")
+                               % {"class": LoanClass(by_dpd).label}})
+    today = timezone.localdate()
+    new_class = class_for(loan.dpd, loan_class)
+    old_class = loan.loan_class
+    loan.judged_class, loan.judged_reason, loan.judged_by, loan.judged_on = loan_class, reason, user, today
+    fields = ["judged_class", "judged_reason", "judged_by", "judged_on"]
+    if new_class != old_class:
+        BucketMove.objects.create(loan=loan, moved_on=today, dpd=loan.dpd, from_bucket=loan.bucket,
+                                  to_bucket=loan.bucket, from_class=old_class, to_class=new_class)
+        loan.loan_class = new_class
+        fields.append("loan_class")
+        loan_event(DELINQUENCY_CHANGED, loan=loan, user=user, payload={
+            "moved_on": today, "dpd": loan.dpd, "from_bucket": loan.bucket, "to_bucket": loan.bucket,
+            "from_class": old_class, "to_class": new_class, "judgement": True, "reason": reason})
+    loan.save(update_fields=fields)
+    return loan

@@ -92,6 +92,7 @@ EXPECTED.update({
     "lending:loan-quote": Case(_LOAN_PARTIES, kwargs=_loan, query="?paid_on=2026-03-01"),
     "lending:loan-postings": Case(only("enterprise", "institution", "superuser"), kwargs=_loan),
     "lending:loan-write-off": Case(only("institution"), kwargs=_loan),  # a manager of the lender
+    "lending:loan-classify": Case(only("institution"), kwargs=_loan),  # a manager of the lender
     "lending:repayment-detail": Case(_LOAN_VIEWERS, kwargs=_repayment),
     # lender
     "lending:lender-products": Case(_LENDERS),

@@ -6,12 +6,11 @@ from types import SimpleNamespace
 import pytest
 
 from agents.choices import AgentKind, Role
-from agents.enterprises.tests.factories import EnterpriseProfileFactory
-from agents.government.tests.factories import GovernmentProfileFactory
-from agents.institutions.tests.factories import InstitutionProfileFactory
-from agents.investors.tests.factories import InvestorProfileFactory
-from agents.tests.factories import MembershipFactory, UserFactory
-from clusterfinance.tests.factories import ClusterFactory, ClusterMembershipFactory
+from agents.tests.factories import ClusterFactory, ClusterMembershipFactory, MembershipFactory, UserFactory
+from portals.enterprises.tests.factories import EnterpriseProfileFactory
+from portals.government.tests.factories import GovernmentProfileFactory
+from portals.institutions.tests.factories import InstitutionProfileFactory
+from portals.investors.tests.factories import InvestorProfileFactory
 
 # The roles of the permission matrix, in order; each maps to (kind, role) of its demo user.
 ROLE_KEYS = {

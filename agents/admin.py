@@ -1,7 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from .models import Agent, Invitation, Membership
+from .models import Agent, Cluster, ClusterMembership, Invitation, Membership
 
 
 class MembershipInline(admin.TabularInline):
@@ -32,3 +32,16 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "agent", "role", "status", "expires_at"]
     list_filter = ["status"]
     readonly_fields = ["token"]
+
+
+@admin.register(Cluster)
+class ClusterAdmin(admin.ModelAdmin):
+    list_display = ("name", "region", "core_industry", "finance_company", "founded_on")
+    search_fields = ("name", "region")
+
+
+@admin.register(ClusterMembership)
+class ClusterMembershipAdmin(admin.ModelAdmin):
+    list_display = ("agent", "cluster", "member_no", "joined_on", "left_on", "status")
+    list_filter = ("status", "cluster")
+    search_fields = ("agent__name", "member_no")

@@ -64,3 +64,10 @@ class InvitationStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     EXPIRED = "expired", _("Expired")
     REVOKED = "revoked", _("Revoked")
+
+
+class ParticipationStatus(models.TextChoices):
+    """A cluster membership: current, or ended on its ``left_on`` date."""
+
+    ACTIVE = "active", _("Active")
+    LEFT = "left", _("Left")

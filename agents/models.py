@@ -13,7 +13,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ROLES_BY_KIND, SELF_REGISTER_KINDS, AgentKind, AgentStatus, InvitationStatus, Role, SizeClass
+from .choices import (
+    ROLES_BY_KIND,
+    SELF_REGISTER_KINDS,
+    AgentKind,
+    AgentStatus,
+    InvitationStatus,
+    ParticipationStatus,
+    Role,
+    SizeClass,
+)
 from .industries import validate_industry_code
 from .restrict import NOTHING, RestrictedManager, Viewer, region_prefix
 from .validators import normalise_uscc, validate_uscc
@@ -103,8 +112,7 @@ class Agent(models.Model):
             q |= Q(region_code__startswith=prefix)
         fc_ids = viewer.ids_of(AgentKind.FINANCE_COMPANY)
         if fc_ids:
-            members = Agent.objects.filter(cluster_memberships__cluster__finance_company__in=fc_ids)
-            q |= Q(pk__in=members.values("pk"))
+            q |= cluster_members_q(finance_company=fc_ids)
             # registrations waiting for the finance company's decision
             q |= Q(status=AgentStatus.PENDING, kind__in=SELF_REGISTER_KINDS)
         return q
@@ -194,4 +202,149 @@ def government_prefixes_q(viewer: Viewer, field: str) -> Q:
     return q
 
 
-__all__ = ["Agent", "Membership", "Invitation", "government_prefixes_q", "region_prefix"]
+
+
+# --- the cluster register -------------------------------------------------------------------
+
+class Cluster(models.Model):
+    """An industrial cluster (中小企业集群): firms of one trade in one region. Its finance
+    company (集群财务公司) is an ``Agent`` of that kind, one per cluster. Part of the core because
+    every layer asks who belongs to a cluster (the table keeps its original name)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    region_code = models.CharField(_("region code"), max_length=6)
+    region = models.CharField(_("region"), max_length=100)
+    core_industry = models.CharField(_("core industry (GB/T 4754)"), max_length=5)
+    description = models.TextField(_("description"), blank=True)
+    finance_company = models.OneToOneField(
+        Agent, on_delete=models.PROTECT, related_name="cluster_run",
+        limit_choices_to={"kind": "finance_company"}, verbose_name=_("finance company"),
+    )
+    founded_on = models.DateField(_("founded on"), default=timezone.localdate)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        db_table = "clusterfinance_cluster"
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.finance_company_id and self.finance_company.kind != AgentKind.FINANCE_COMPANY:
+            raise ValidationError({"finance_company": _("The cluster must be run by a finance company.")})
+
+    @classmethod
+    def restrict_anonymous_q(cls, action):
+        return Q() if action == "view" else NOTHING
+
+    @classmethod
+    def restrict_q(cls, viewer, action):
+        if action == "view":
+            return Q()
+        return Q(finance_company_id__in=viewer.agent_ids)
+
+
+class ClusterMembership(models.Model):
+    """An agent taking part in a cluster: member firms, and the institutions and investors
+    that serve it. The finance company knows and rates its current members; see
+    ``cluster_members_q`` for what "member" means everywhere."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="memberships")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="cluster_memberships")
+    member_no = models.CharField(_("member number"), max_length=20, blank=True)
+    joined_on = models.DateField(_("joined on"), default=timezone.localdate)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ParticipationStatus.choices,
+                              default=ParticipationStatus.ACTIVE)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        db_table = "clusterfinance_clustermembership"
+        ordering = ["cluster", "member_no", "agent__name"]
+        verbose_name = _("cluster membership")
+        verbose_name_plural = _("cluster memberships")
+        constraints = [models.UniqueConstraint(fields=["cluster", "agent"], name="cluster_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} ∈ {self.cluster}"
+
+    def clean(self) -> None:
+        if self.agent_id and self.agent.kind in (AgentKind.FINANCE_COMPANY, AgentKind.GOVERNMENT):
+            raise ValidationError({"agent": _("Only firms, institutions and investors take part in a cluster.")})
+        if self.status == ParticipationStatus.LEFT and not self.left_on:
+            raise ValidationError({"left_on": _("A membership that ended needs the date it ended.")})
+
+    @classmethod
+    def restrict_anonymous_q(cls, action):
+        if action != "view":
+            return NOTHING
+        return current_membership_q() & Q(agent__status=AgentStatus.ACTIVE) & ~Q(agent__kind=AgentKind.INVESTOR)
+
+    @classmethod
+    def restrict_q(cls, viewer, action):
+        q = Q(cluster__finance_company_id__in=viewer.agent_ids)
+        if action == "view":
+            q |= Q(agent_id__in=viewer.agent_ids) | cls.restrict_anonymous_q("view")
+            q |= government_prefixes_q(viewer, "cluster__region_code")
+        return q
+
+
+def current_membership_q(prefix: str = "", as_of=None) -> Q:
+    """Memberships that hold on ``as_of`` (today): active, and not ended by a ``left_on`` that
+    has passed. ``prefix`` reaches ClusterMembership from another model (``"memberships__"``)."""
+    as_of = as_of or timezone.localdate()
+    return Q(**{f"{prefix}status": ParticipationStatus.ACTIVE}) & (
+        Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": as_of})
+    )
+
+
+def _ids(value):
+    """An agent/cluster, an id, a list of either, or a values() subquery, as something ``__in`` takes."""
+    if value is None:
+        return []
+    if isinstance(value, models.QuerySet):
+        return value
+    if isinstance(value, int):
+        return [value]
+    if hasattr(value, "pk"):
+        return [value.pk]
+    return [getattr(v, "pk", v) for v in value]
+
+
+def cluster_members_q(*, finance_company=None, cluster=None, field: str = "pk", kind: str | None = None,
+                      as_of=None) -> Q:
+    """THE definition of "the members of a finance company's cluster", used on every page, API,
+    rule, import and selector (docs/decisions.md, "Who is a member of a cluster"): agents whose
+    membership holds today (``current_membership_q``). A former member is treated like any other
+    firm from the day it left. ``field`` names the column that holds the agent's id on the model
+    being filtered (``"pk"`` for ``Agent``, ``"borrower_id"`` for a loan, ...); ``finance_company``
+    and ``cluster`` take an agent/cluster, an id, a list of either or a ``values()`` subquery."""
+    memberships = ClusterMembership.objects.filter(current_membership_q(as_of=as_of))
+    if finance_company is not None:
+        memberships = memberships.filter(cluster__finance_company_id__in=_ids(finance_company))
+    if cluster is not None:
+        memberships = memberships.filter(cluster_id__in=_ids(cluster))
+    if kind is not None:
+        memberships = memberships.filter(agent__kind=kind)
+    return Q(**{f"{field}__in": memberships.values("agent_id")})
+
+
+def current_cluster_ids(agent):
+    """The ids of the clusters ``agent`` is a current member of, as a subquery."""
+    return ClusterMembership.objects.filter(current_membership_q(), agent_id__in=_ids(agent)).values("cluster_id")
+
+
+def clusters_of_agent_q(agent, field: str = "pk") -> Q:
+    """Clusters (reached through ``field``) in which ``agent`` is a current member."""
+    memberships = ClusterMembership.objects.filter(current_membership_q(), agent_id__in=_ids(agent))
+    return Q(**{f"{field}__in": memberships.values("cluster_id")})
+
+
+__all__ = [
+    "Agent", "Membership", "Invitation", "Cluster", "ClusterMembership", "cluster_members_q",
+    "clusters_of_agent_q", "current_membership_q", "government_prefixes_q", "region_prefix",
+]

@@ -94,3 +94,25 @@ def format_wan(value) -> str:
         return "—"
     wan = quantize(Decimal(value) / Decimal(10000))
     return f"{wan:,.2f} 万元"
+
+
+# --- sums and ratios in queries and figures -------------------------------------------------------
+
+RATIO_PLACES = Decimal("0.0001")
+
+
+def money_sum(expression, condition=None):
+    """``SUM(expression)`` as an exact money column, 0.00 when there are no rows (one helper for
+    every aggregate of amounts, so no page or figure re-spells the Coalesce)."""
+    from django.db.models import DecimalField, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    output = DecimalField(**MONEY_FIELD)
+    return Coalesce(Sum(expression, filter=condition, output_field=output), Value(ZERO), output_field=output)
+
+
+def ratio(part, whole, places: Decimal = RATIO_PLACES) -> Decimal:
+    """``part / whole`` to four places (0.1234 = 12.34 %), 0 when the whole is zero."""
+    if not whole:
+        return Decimal(0).quantize(places)
+    return (Decimal(part) / Decimal(whole)).quantize(places, rounding=ROUND_HALF_UP)

@@ -1,11 +1,12 @@
-"""Reads of the registry."""
+"""Reads of the registry and of the cluster register."""
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.urls import reverse
 
 from .choices import AgentKind, AgentStatus
-from .models import Agent, Membership
+from .models import Agent, Cluster, ClusterMembership, Membership, cluster_members_q, clusters_of_agent_q
 
 PORTAL_URL_NAMES = {
     AgentKind.ENTERPRISE: "enterprises:portal",
@@ -61,3 +62,36 @@ def members_of(agent: Agent):
 
 def pending_registrations(user):
     return Agent.objects.restrict(user).filter(status=AgentStatus.PENDING).order_by("created_at")
+
+
+# --- the cluster register ---------------------------------------------------------------------
+
+PROFILE_OF_KIND = {"enterprise": "enterprise_profile", "institution": "institution_profile",
+                   "investor": "investor_profile"}
+
+
+def cluster_of_finance_company(agent) -> Cluster | None:
+    return Cluster.objects.filter(finance_company=agent).first()
+
+
+def clusters_of(agent):
+    """The clusters ``agent`` is a current member of."""
+    return Cluster.objects.filter(clusters_of_agent_q(agent)).select_related("finance_company")
+
+
+def cluster_participants(*, user, cluster: Cluster, kind: str):
+    """Current members of ``kind`` in the cluster, as far as ``user`` may see them, with their profile."""
+    return (
+        Agent.objects.restrict(user)
+        .filter(cluster_members_q(cluster=cluster), kind=kind)
+        .select_related(PROFILE_OF_KIND[kind])
+        .order_by("name")
+    )
+
+
+def count_by(qs, field: str) -> list[tuple[str, int]]:
+    return list(qs.order_by().values_list(field).annotate(n=Count("pk")).order_by("-n", field))
+
+
+def memberships_of_cluster(cluster):
+    return ClusterMembership.objects.filter(cluster=cluster).select_related("agent")

@@ -1,4 +1,5 @@
-"""Writes of the registry: agents, memberships, invitations, self-registration, approval."""
+"""Writes of the registry: agents, memberships, invitations, self-registration, approval, and
+the cluster register (clusters and who takes part in them)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import ADMIN_ROLES, ROLES_BY_KIND, SELF_REGISTER_KINDS, AgentKind, AgentStatus, InvitationStatus
-from .models import Agent, Invitation, Membership
+from .choices import (
+    ADMIN_ROLES,
+    ROLES_BY_KIND,
+    SELF_REGISTER_KINDS,
+    AgentKind,
+    AgentStatus,
+    InvitationStatus,
+    ParticipationStatus,
+)
+from .models import Agent, Cluster, ClusterMembership, Invitation, Membership
 from .restrict import viewer_for
 
 User = get_user_model()
@@ -155,3 +164,44 @@ def agent_decide(*, agent: Agent, approve: bool, decided_by) -> Agent:
     agent.approved_by = decided_by
     agent.save(update_fields=["status", "approved_at", "approved_by"])
     return agent
+
+
+@transaction.atomic
+def cluster_create(*, name: str, region_code: str, region: str, core_industry: str, finance_company_name: str,
+                   finance_company_credit_code: str, description: str = "", founded_on=None) -> Cluster:
+    """A cluster and its finance company (one per cluster)."""
+    fc = agent_create(kind=AgentKind.FINANCE_COMPANY, name=finance_company_name,
+                      credit_code=finance_company_credit_code, region_code=region_code, region=region,
+                      industry_code="J69", size_class="small")
+    cluster = Cluster(name=name, region_code=region_code, region=region, core_industry=core_industry,
+                      description=description, finance_company=fc)
+    if founded_on:
+        cluster.founded_on = founded_on
+    cluster.full_clean()
+    cluster.save()
+    return cluster
+
+
+@transaction.atomic
+def cluster_join(*, cluster: Cluster, agent, joined_on=None, member_no: str = "") -> ClusterMembership:
+    """Make ``agent`` a current member of ``cluster`` (a former member joins again)."""
+    membership, _created = ClusterMembership.objects.get_or_create(cluster=cluster, agent=agent)
+    if joined_on:
+        membership.joined_on = joined_on
+    membership.member_no = member_no or membership.member_no
+    membership.status, membership.left_on = ParticipationStatus.ACTIVE, None
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def cluster_leave(*, cluster: Cluster, agent, left_on=None) -> ClusterMembership:
+    """End ``agent``'s membership of ``cluster`` on ``left_on`` (today): from that day it is a
+    former member, seen by the finance company like any other firm."""
+    membership = ClusterMembership.objects.select_for_update().get(cluster=cluster, agent=agent)
+    membership.status = ParticipationStatus.LEFT
+    membership.left_on = left_on or timezone.localdate()
+    membership.full_clean()
+    membership.save(update_fields=["status", "left_on"])
+    return membership

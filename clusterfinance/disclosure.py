@@ -23,16 +23,14 @@ from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from agents.models import Membership
-from agents.money import ZERO, quantize
+from agents.models import Cluster, Membership, cluster_members_q
+from agents.money import ZERO, money_sum, quantize, ratio
 from infocenter.choices import Category, Visibility
 from infocenter.services.publications import publication_create
 from lending.choices import AccountPurpose, ApplicationStatus, InstalmentStatus, LoanClass, LoanStatus
 from lending.ledger.models import Posting
 from lending.models import Application, Instalment, Loan, Repayment, RepaymentAllocation
 from lending.selectors import portfolio_loans
-
-from .models import Cluster
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 RATIO = Decimal("0.0001")
@@ -41,12 +39,6 @@ WORKING_DAYS_TO_DISCLOSE = 5
 REPAYMENT_RECORD_MONTHS = 12
 
 
-def _sum(expr, **filter_kwargs):
-    return Coalesce(Sum(expr, **filter_kwargs), Value(ZERO), output_field=MONEY)
-
-
-def _ratio(part: Decimal, whole: Decimal) -> Decimal:
-    return (Decimal(part) / Decimal(whole)).quantize(RATIO) if whole else Decimal("0.0000")
 
 
 def month_bounds(period: str) -> tuple[date, date]:
@@ -110,7 +102,7 @@ def platform_figures(*, cluster: Cluster, period: str) -> PlatformFigures:
     start, end = month_bounds(period)
     figures = PlatformFigures(period=period, period_end=end)
     disbursed = portfolio_loans(cluster=cluster).filter(disbursed_on__isnull=False, disbursed_on__lte=end)
-    flows = disbursed.aggregate(total=_sum("principal"), month=_sum("principal", filter=Q(disbursed_on__gte=start)))
+    flows = disbursed.aggregate(total=money_sum("principal"), month=money_sum("principal", Q(disbursed_on__gte=start)))
     figures.cumulative_amount, figures.month_amount = quantize(flows["total"]), quantize(flows["month"])
     figures.cumulative_count = disbursed.count()
     figures.month_count = disbursed.filter(disbursed_on__gte=start).count()
@@ -133,9 +125,9 @@ def platform_figures(*, cluster: Cluster, period: str) -> PlatformFigures:
     ranked = sorted(by_borrower.items(), key=lambda kv: (-kv[1], kv[0]))
     figures.borrowers = len(by_borrower)
     figures.lenders = len({r["lender_id"] for r in rows})
-    figures.top10_share = _ratio(sum((v for _, v in ranked[:10]), ZERO), total)
-    figures.largest_share = _ratio(ranked[0][1], total) if ranked else Decimal("0.0000")
-    figures.top_borrowers = [{"name": names[k], "outstanding": str(quantize(v)), "share": str(_ratio(v, total))}
+    figures.top10_share = ratio(sum((v for _, v in ranked[:10]), ZERO), total)
+    figures.largest_share = ratio(ranked[0][1], total) if ranked else Decimal("0.0000")
+    figures.top_borrowers = [{"name": names[k], "outstanding": str(quantize(v)), "share": str(ratio(v, total))}
                              for k, v in ranked[:10]]
 
     # Related-party loans: someone acts for both the lender and the borrower (a common officer).
@@ -154,22 +146,22 @@ def platform_figures(*, cluster: Cluster, period: str) -> PlatformFigures:
                .annotate(paid=Coalesce(Subquery(paid_by_end, output_field=MONEY), Value(ZERO), output_field=MONEY))
                .annotate(unpaid=F("principal_due") + F("interest_due") - F("paid"))
                .filter(unpaid__gt=0))
-    late = overdue.aggregate(amount=_sum("unpaid"), amount90=_sum("unpaid", filter=Q(due_date__lt=end - timedelta(days=90))))
+    late = overdue.aggregate(amount=money_sum("unpaid"), amount90=money_sum("unpaid", Q(due_date__lt=end - timedelta(days=90))))
     figures.overdue_amount, figures.overdue_90_amount = quantize(late["amount"]), quantize(late["amount90"])
     overdue_loans = set(overdue.values_list("loan_id", flat=True))
     figures.overdue_count = len(overdue_loans)
     figures.overdue_90_count = len(set(overdue.filter(due_date__lt=end - timedelta(days=90))
                                        .values_list("loan_id", flat=True)))
     at_risk = sum((r["balance"] for r in rows if r["pk"] in overdue_loans), ZERO)
-    figures.overdue_rate_amount = _ratio(at_risk, total)
-    figures.overdue_rate_count = _ratio(Decimal(figures.overdue_count), Decimal(figures.outstanding_count))
+    figures.overdue_rate_amount = ratio(at_risk, total)
+    figures.overdue_rate_count = ratio(Decimal(figures.overdue_count), Decimal(figures.outstanding_count))
 
     # Compensation paid by guarantors: money leaving guarantee-fund accounts of the cluster's
     # participants (mutual guarantee schemes post there).
     guarantors = Q(account__purpose=AccountPurpose.GUARANTEE_FUND, amount__lt=0,
-                   account__agent__cluster_memberships__cluster=cluster, entry__effective_date__lte=end)
+                   entry__effective_date__lte=end) & cluster_members_q(cluster=cluster, field="account__agent_id")
     paid = Posting.objects.filter(guarantors).aggregate(
-        total=_sum("amount"), month=_sum("amount", filter=Q(entry__effective_date__gte=start)))
+        total=money_sum("amount"), month=money_sum("amount", Q(entry__effective_date__gte=start)))
     figures.guarantor_compensation_cumulative = quantize(-paid["total"])
     figures.guarantor_compensation_month = quantize(-paid["month"])
     return figures

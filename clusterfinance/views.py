@@ -9,10 +9,14 @@ from django.views.generic import TemplateView
 from agents.choices import AgentKind, SizeClass
 from agents.industries import industry_name
 from agents.portal import PortalMixin
-from agents.selectors import members_of, pending_registrations
-from lending.selectors_pages import lender_summary
-
-from .selectors import cluster_of_finance_company, cluster_participants, count_by
+from agents.selectors import (
+    cluster_of_finance_company,
+    cluster_participants,
+    count_by,
+    members_of,
+    pending_registrations,
+)
+from lending.selectors import lender_summary
 
 
 class FinancePortalView(PortalMixin, TemplateView):

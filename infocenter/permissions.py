@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from agents.models import Agent, Membership
+from agents.models import Agent, Membership, cluster_members_q, clusters_of_agent_q
 from agents.restrict import region_prefix
 
 
@@ -29,20 +29,14 @@ def government_covers(government: Agent, agent: Agent) -> bool:
 
 
 def finance_company_covers(finance_company: Agent, agent: Agent) -> bool:
-    # ORM string relation: the cluster tables belong to clusterfinance (a layer above).
-    return Agent.objects.filter(
-        pk=agent.pk, cluster_memberships__cluster__finance_company=finance_company,
-        cluster_memberships__status="active",
-    ).exists()
+    return Agent.objects.filter(cluster_members_q(finance_company=finance_company), pk=agent.pk).exists()
 
 
 def verifiers_of(agent: Agent) -> list[Agent]:
     """The agents that may verify reports about ``agent``: the finance companies of its
     clusters and the governments whose region covers it."""
-    fcs = list(Agent.objects.filter(
-        kind="finance_company", status="active", cluster_run__memberships__agent=agent,
-        cluster_run__memberships__status="active",
-    ).distinct())
+    fcs = list(Agent.objects.filter(clusters_of_agent_q(agent, field="cluster_run"),
+                                    kind="finance_company", status="active").distinct())
     govs = [g for g in Agent.objects.filter(kind="government", status="active") if government_covers(g, agent)]
     return fcs + govs
 

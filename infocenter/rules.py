@@ -12,14 +12,11 @@ GRANTEE_KINDS = frozenset({"institution", "investor"})
 
 
 def finance_company_members(fc_ids) -> QuerySet:
-    """Ids of the agents taking part in the clusters these finance companies run.
+    """Ids of the current members of the clusters these finance companies run (the one rule,
+    ``agents.models.cluster_members_q``)."""
+    from agents.models import Agent, cluster_members_q
 
-    ORM string relation only: infocenter must not import clusterfinance (DESIGN.md §3)."""
-    from agents.models import Agent
-
-    return Agent.objects.filter(
-        cluster_memberships__cluster__finance_company__in=list(fc_ids), cluster_memberships__status="active"
-    ).values("pk")
+    return Agent.objects.filter(cluster_members_q(finance_company=list(fc_ids))).values("pk")
 
 
 def held_consents(viewer: Viewer, *, today=None) -> QuerySet:

@@ -8,7 +8,7 @@ steps their capabilities allow."""
 
 from django.urls import path
 
-from .pages import applications, borrower, lender, loans
+from .views import applications, borrower, lender, loans
 
 app_name = "lending"
 urlpatterns = [

@@ -13,11 +13,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from agents.money import parse_amount, refuse_fullwidth
+from agents.money import parse_amount, quantize, refuse_fullwidth
 
-__all__ = ["collect", "parse_amount", "parse_choice", "parse_date", "parse_periods", "parse_rate"]
+__all__ = ["collect", "parse_amount", "parse_choice", "parse_date", "parse_periods", "parse_rate", "validate_terms"]
 
 MAX_RATE = Decimal("1")  # 100 % a year: anything above is a typing error
 RATE_PLACES = 8
@@ -139,3 +141,33 @@ def collect(**parsers: Callable[[], object]) -> dict:
 
 def amount_parser(raw, **kwargs) -> Callable[[], Decimal]:
     return lambda: parse_amount(raw, **kwargs)
+
+
+def validate_terms(*, product, amount, periods, annual_rate) -> dict:
+    """Parse and check amount, term and rate against the product's ranges (errors keyed by field)."""
+    values = collect(amount=lambda: parse_amount(amount), periods=lambda: parse_periods(periods),
+                     annual_rate=lambda: parse_rate(annual_rate if annual_rate not in (None, "")
+                                                    else product.default_rate))
+    errors = {}
+    if not product.min_amount <= values["amount"] <= product.max_amount:
+        errors["amount"] = gettext_now("This product lends from %(min)s to %(max)s yuan.") % {
+            "min": f"{product.min_amount:,}", "max": f"{product.max_amount:,}"}
+    if not product.min_periods <= values["periods"] <= product.max_periods:
+        errors["periods"] = gettext_now("This product's term is %(min)s to %(max)s periods.") % {
+            "min": product.min_periods, "max": product.max_periods}
+    if not product.rate_min <= values["annual_rate"] <= product.rate_max:
+        errors["annual_rate"] = gettext_now("This product's annual rate is between %(min)s%% and %(max)s%%.") % {
+            "min": f"{product.rate_min * 100:.4f}".rstrip("0").rstrip("."),
+            "max": f"{product.rate_max * 100:.4f}".rstrip("0").rstrip(".")}
+    fee = quantize(values["amount"] * product.fee_rate) + product.fee_flat
+    if "amount" not in errors and fee >= values["amount"]:
+        errors["amount"] = gettext_now("The fees would take the whole amount.")
+    if errors:
+        raise ValidationError(errors)
+    # the schedule must be computable (e.g. rounding to 100 yuan does not suit a tiny loan)
+    from .schedules import build_schedule
+
+    build_schedule(principal=values["amount"], annual_rate=values["annual_rate"], periods=values["periods"],
+                   method=product.method, frequency=product.frequency, start=timezone.localdate(),
+                   instalment_multiple=product.instalment_multiple)
+    return values

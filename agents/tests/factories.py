@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from agents.choices import ROLES_BY_KIND, AgentKind, AgentStatus
-from agents.models import Agent, Invitation, Membership
+from agents.models import Agent, Cluster, ClusterMembership, Invitation, Membership
 from agents.validators import make_uscc
 
 PASSWORD = "Factory-pass-2026!"
@@ -59,3 +59,23 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"invitee{n}@example.cn")
     role = factory.LazyAttribute(lambda o: ROLES_BY_KIND[o.agent.kind][0])
     invited_by = factory.SubFactory(UserFactory)
+
+
+class ClusterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cluster
+
+    name = factory.Sequence(lambda n: f"测试产业集群{n}")
+    region_code = "330784"
+    region = "浙江省金华市永康市"
+    core_industry = "C33"
+    finance_company = factory.SubFactory(AgentFactory, kind=AgentKind.FINANCE_COMPANY,
+                                         name=factory.Sequence(lambda n: f"集群财务公司{n}"), industry_code="J69")
+
+
+class ClusterMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClusterMembership
+
+    cluster = factory.SubFactory(ClusterFactory)
+    agent = factory.SubFactory(AgentFactory)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from agents.models import Agent
+from agents.models import Agent, cluster_members_q
 
 from ..choices import RecordKind
 from ..models.records import FIELDS_BY_KIND, SIGNED_FIELDS
@@ -112,7 +112,7 @@ class FirmDirectory:
 
             q = Q(region_code__startswith=region_prefix(agent.region_code))
         elif agent.kind == "finance_company" and kind == RecordKind.STATEMENT:
-            q = Q(cluster_memberships__cluster__finance_company=agent)
+            q = cluster_members_q(finance_company=agent)
         self.allowed = dict(
             Agent.objects.filter(q, kind="enterprise", status="active").exclude(credit_code="")
             .values_list("credit_code", "pk").distinct())

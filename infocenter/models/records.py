@@ -19,6 +19,7 @@ from agents.money import MONEY_FIELD
 from agents.restrict import NOTHING, RestrictedManager, Viewer
 
 from ..choices import Category, PeriodType, RecordKind, RecordSource
+from ..rules import finance_company_members
 
 # Figures each kind carries; the first ones listed in REQUIRED_FIELDS must be present.
 FIELDS_BY_KIND = {
@@ -42,14 +43,6 @@ CONSENT_CATEGORY = {
     RecordKind.TAX: Category.TAX_PAID,
     RecordKind.SOCIAL_INSURANCE: Category.SOCIAL_INSURANCE,
 }
-
-
-def _firm_ids_of_finance_companies(fc_ids):
-    from ..rules import finance_company_members
-
-    # ORM string relation (agent__cluster_memberships__cluster__finance_company): infocenter must
-    # not import clusterfinance (DESIGN.md §3).
-    return finance_company_members(fc_ids)
 
 
 class FirmRecord(models.Model):
@@ -145,12 +138,12 @@ class FirmRecord(models.Model):
             q = government_prefixes_q(viewer, "agent__region_code")
             fc_ids = viewer.ids_of("finance_company")
             if fc_ids:
-                q |= Q(kind=RecordKind.STATEMENT, agent__in=_firm_ids_of_finance_companies(fc_ids))
+                q |= Q(kind=RecordKind.STATEMENT, agent__in=finance_company_members(fc_ids))
             return q
         q = Q(agent_id__in=viewer.agent_ids) | government_prefixes_q(viewer, "agent__region_code")
         fc_ids = viewer.ids_of("finance_company")
         if fc_ids:
-            q |= Q(agent__in=_firm_ids_of_finance_companies(fc_ids))
+            q |= Q(agent__in=finance_company_members(fc_ids))
         q |= cls.consent_q(viewer)
         return q
 

@@ -4,10 +4,10 @@ factories make many rows quickly for query-count tests."""
 from __future__ import annotations
 
 import factory
-from django.apps import apps
 from django.utils import timezone
 
 from agents.choices import AgentKind, Role
+from agents.models import Cluster, ClusterMembership
 from agents.tests.factories import AgentFactory, MembershipFactory, UserFactory
 from infocenter.models import Publication, Report
 
@@ -50,10 +50,7 @@ def user_of(agent, *, role=None, email=None):
 
 
 def other_cluster(*, region_code="330784"):
-    """A second cluster with its own finance company and one member firm (ORM only: the
-    centre's tests do not import clusterfinance)."""
-    Cluster = apps.get_model("clusterfinance", "Cluster")
-    ClusterMembership = apps.get_model("clusterfinance", "ClusterMembership")
+    """A second cluster with its own finance company and one member firm."""
     fc = AgentFactory(kind=AgentKind.FINANCE_COMPANY, name="另一集群财务公司", region_code=region_code)
     cluster = Cluster.objects.create(name=f"另一产业集群{fc.pk}", region_code=region_code, region="某地",
                                      core_industry="C33", finance_company=fc)

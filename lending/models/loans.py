@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import government_prefixes_q
+from agents.models import cluster_members_q, government_prefixes_q
 from agents.money import MONEY_FIELD, ZERO
 from agents.restrict import NOTHING, RestrictedManager, Viewer
 
@@ -35,8 +35,7 @@ def loan_visible_q(viewer: Viewer, prefix: str = "") -> Q:
     q = Q(**{f"{prefix}lender_id__in": viewer.agent_ids}) | Q(**{f"{prefix}borrower_id__in": viewer.agent_ids})
     fc_ids = viewer.ids_of("finance_company")
     if fc_ids:
-        members = Loan.objects.filter(borrower__cluster_memberships__cluster__finance_company_id__in=fc_ids)
-        q |= Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": members.values("pk")})
+        q |= cluster_members_q(finance_company=fc_ids, field=f"{prefix}borrower_id")
     q |= government_prefixes_q(viewer, f"{prefix}borrower__region_code")
     return q
 

@@ -12,8 +12,7 @@ from agents.money import ZERO, quantize
 from ..choices import ApplicationStatus, ReviewRecommendation
 from ..models import Application, ApplicationDocument, Loan, Product
 from ..permissions import APPLY, APPROVE, REVIEW, can, four_eyes_waived, require
-from ..schedules import build_schedule
-from ..validation import collect, parse_amount, parse_choice, parse_periods, parse_rate
+from ..validation import collect, parse_choice, validate_terms
 
 EDITABLE = (ApplicationStatus.DRAFT,)
 OPEN = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
@@ -27,34 +26,6 @@ def _lock(application: Application) -> Application:
 def _status_error(application: Application) -> ValidationError:
     return ValidationError(_("This cannot be done to an application that is “%(status)s”.")
                            % {"status": application.get_status_display()}, code="status")
-
-
-def validate_terms(*, product: Product, amount, periods, annual_rate) -> dict:
-    """Parse and check amount, term and rate against the product's ranges (errors keyed by field)."""
-    values = collect(amount=lambda: parse_amount(amount), periods=lambda: parse_periods(periods),
-                     annual_rate=lambda: parse_rate(annual_rate if annual_rate not in (None, "")
-                                                    else product.default_rate))
-    errors = {}
-    if not product.min_amount <= values["amount"] <= product.max_amount:
-        errors["amount"] = _("This product lends from %(min)s to %(max)s yuan.") % {
-            "min": f"{product.min_amount:,}", "max": f"{product.max_amount:,}"}
-    if not product.min_periods <= values["periods"] <= product.max_periods:
-        errors["periods"] = _("This product's term is %(min)s to %(max)s periods.") % {
-            "min": product.min_periods, "max": product.max_periods}
-    if not product.rate_min <= values["annual_rate"] <= product.rate_max:
-        errors["annual_rate"] = _("This product's annual rate is between %(min)s%% and %(max)s%%.") % {
-            "min": f"{product.rate_min * 100:.4f}".rstrip("0").rstrip("."),
-            "max": f"{product.rate_max * 100:.4f}".rstrip("0").rstrip(".")}
-    fee = quantize(values["amount"] * product.fee_rate) + product.fee_flat
-    if "amount" not in errors and fee >= values["amount"]:
-        errors["amount"] = _("The fees would take the whole amount.")
-    if errors:
-        raise ValidationError(errors)
-    # the schedule must be computable (e.g. rounding to 100 yuan does not suit a tiny loan)
-    build_schedule(principal=values["amount"], annual_rate=values["annual_rate"], periods=values["periods"],
-                   method=product.method, frequency=product.frequency, start=timezone.localdate(),
-                   instalment_multiple=product.instalment_multiple)
-    return values
 
 
 @transaction.atomic

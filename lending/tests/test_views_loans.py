@@ -66,7 +66,7 @@ def test_the_loan_page_shows_the_schedule_with_status_and_the_repay_button(world
     assert len(rows) == 12
     assert "Overdue" in rows[0] and "Overdue" in rows[1] and "Not yet due" in rows[2]
     assert by_testid(page, "repay") and not by_testid(page, "record-repayment")
-    quote = selectors.loan_payoff_quote(loan=loan, on=timezone.localdate())
+    quote = services.loan_payoff_quote(loan=loan, on=timezone.localdate())
     assert by_testid(page, "due-now") == [f"¥{quote['due_now']:,.2f}"]
     assert by_testid(page, "payoff") == [f"¥{quote['total']:,.2f}"]
     # the lender records payments received instead
@@ -96,7 +96,7 @@ def test_firm_repays_what_is_due_and_sees_the_allocation(world, en):
     client = en("enterprise")
     page = client.get(reverse("lending:loan-repay", args=[loan.pk]))
     assert page.status_code == 200 and by_testid(page, "pay")
-    quote = selectors.loan_payoff_quote(loan=loan, on=timezone.localdate())
+    quote = services.loan_payoff_quote(loan=loan, on=timezone.localdate())
     assert by_testid(page, "quote-due-now") == [f"¥{quote['due_now']:,.2f}"]
 
     response = _repay(client, loan, f"{quote['due_now']}")
@@ -190,7 +190,7 @@ def test_paying_the_payoff_quote_settles_the_loan(world, en):
     client = en("enterprise")
     quote_page = client.get(reverse("lending:loan-quote", args=[loan.pk]),
                             {"paid_on": timezone.localdate().isoformat()}, HTTP_HX_REQUEST="true")
-    quote = selectors.loan_payoff_quote(loan=loan, on=timezone.localdate())
+    quote = services.loan_payoff_quote(loan=loan, on=timezone.localdate())
     assert by_testid(quote_page, "quote-total") == [f"¥{quote['total']:,.2f}"]
     assert _repay(client, loan, f"{quote['total']}").status_code == 302
     loan.refresh_from_db()

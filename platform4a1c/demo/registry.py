@@ -11,16 +11,14 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 
 from agents.choices import AgentKind
-from agents.enterprises.choices import SupplyChainPosition
-from agents.enterprises.services import enterprise_register
-from agents.government.services import government_register
-from agents.institutions.services import institution_register
-from agents.investors.services import investor_register
-from agents.models import Agent
-from agents.services import membership_create, user_get_or_create
+from agents.models import Agent, Cluster
+from agents.services import cluster_create, cluster_join, membership_create, user_get_or_create
 from agents.validators import make_uscc
-from clusterfinance.models import Cluster
-from clusterfinance.services import cluster_create, cluster_join
+from portals.enterprises.choices import SupplyChainPosition
+from portals.enterprises.services import enterprise_register
+from portals.government.services import government_register
+from portals.institutions.services import institution_register
+from portals.investors.services import investor_register
 
 from . import DEMO_PASSWORD
 from .users import ADMIN_EMAIL, DEMO_USERS

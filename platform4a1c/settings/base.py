@@ -44,10 +44,10 @@ INSTALLED_APPS = [
     "infocenter",
     "lending",
     "clusterfinance",
-    "agents.enterprises",
-    "agents.government",
-    "agents.institutions",
-    "agents.investors",
+    "portals.enterprises",
+    "portals.government",
+    "portals.institutions",
+    "portals.investors",
     "platform4a1c",
 ]
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from agents.enterprises.tests.factories import EnterpriseProfileFactory
-from clusterfinance.tests.factories import ClusterMembershipFactory
+from agents.tests.factories import ClusterMembershipFactory
+from portals.enterprises.tests.factories import EnterpriseProfileFactory
 
 
 def test_enterprise_portal_shows_the_firm_register_and_cluster(client_for, world):

@@ -5,8 +5,8 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from agents.models import Cluster
 from clusterfinance import disclosure
-from clusterfinance.models import Cluster
 
 
 class Command(BaseCommand):

@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class EnterprisesConfig(AppConfig):
-    name = "agents.enterprises"
-    label = "enterprises"
-    verbose_name = _("Member firms")

@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class GovernmentConfig(AppConfig):
-    name = "agents.government"
-    label = "government"
-    verbose_name = _("Government authorities")

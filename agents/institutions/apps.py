@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class InstitutionsConfig(AppConfig):
-    name = "agents.institutions"
-    label = "institutions"
-    verbose_name = _("Financial institutions")

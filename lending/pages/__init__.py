@@ -1,1 +1,0 @@
-"""The lending pages (issue 3): borrower, lender, loan and government views, split by area."""

@@ -1,0 +1,1 @@
+"""Credit rating of member firms: feature table, scorecards (expert + statistical), ratings, monitoring."""

@@ -196,6 +196,7 @@ class AccountPurpose(models.TextChoices):
     PENALTY_EXPENSE = "penalty_expense", _("Penalty interest expense")
     FEE_EXPENSE = "fee_expense", _("Fee expense")
     CAPITAL = "capital", _("Capital")
+    PLACEMENTS = "placements", _("Funds placed with others")
 
 
 ACCOUNT_TYPE_OF = {
@@ -216,6 +217,7 @@ ACCOUNT_TYPE_OF = {
     AccountPurpose.PENALTY_EXPENSE: AccountType.EXPENSE,
     AccountPurpose.FEE_EXPENSE: AccountType.EXPENSE,
     AccountPurpose.CAPITAL: AccountType.EQUITY,
+    AccountPurpose.PLACEMENTS: AccountType.ASSET,
 }
 # Purposes whose accounts exist once per loan (the loan's own receivable / borrowing).
 PER_LOAN_PURPOSES = (AccountPurpose.LOANS_RECEIVABLE, AccountPurpose.BORROWINGS)
@@ -232,6 +234,11 @@ class EntryKind(models.TextChoices):
     REVERSAL = "reversal", _("Reversal")
     OPENING = "opening", _("Opening balance / capital")
     ADJUSTMENT = "adjustment", _("Adjustment")
+    TRANSFER = "transfer", _("Transfer between agents")
+
+
+# Entries that only the loan services post (a transfer may not imitate them).
+LOAN_ENTRY_KINDS = (EntryKind.DISBURSEMENT, EntryKind.REPAYMENT, EntryKind.WRITE_OFF)
 
 
 class AlertKind(models.TextChoices):

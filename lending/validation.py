@@ -9,7 +9,6 @@ once, keyed by field name, so a form can show each error beside its field.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -18,13 +17,13 @@ from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from agents.money import parse_amount, quantize, refuse_fullwidth
+from agents.parsing import collect, parse_date
 
 __all__ = ["collect", "parse_amount", "parse_choice", "parse_date", "parse_periods", "parse_rate", "validate_terms"]
 
 MAX_RATE = Decimal("1")  # 100 % a year: anything above is a typing error
 RATE_PLACES = 8
 MAX_PERIODS = 360
-MIN_YEAR, MAX_YEAR = 1990, 2100
 
 
 def _text(raw) -> str:
@@ -96,27 +95,6 @@ def parse_periods(raw, *, maximum: int = MAX_PERIODS) -> int:
     return value
 
 
-def parse_date(raw) -> date:
-    """A business date: a ``date`` or ``YYYY-MM-DD`` text; impossible dates (30 February) are refused."""
-    if isinstance(raw, datetime):
-        raise ValidationError(_("Give a calendar date, not a date and time."), code="invalid")
-    if isinstance(raw, date):
-        value = raw
-    else:
-        text = _text(raw)
-        if not text:
-            raise ValidationError(_("Enter a date."), code="required")
-        try:
-            value = date.fromisoformat(text)
-        except ValueError:
-            raise ValidationError(_("“%(value)s” is not a valid date (YYYY-MM-DD)."), code="invalid",
-                                  params={"value": raw})
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise ValidationError(_("“%(value)s” is outside the years this platform handles."), code="out_of_range",
-                              params={"value": raw})
-    return value
-
-
 def parse_choice(raw, choices) -> str:
     """One of the values of a ``TextChoices`` class."""
     value = _text(raw)
@@ -124,19 +102,6 @@ def parse_choice(raw, choices) -> str:
         raise ValidationError(_("“%(value)s” is not one of: %(choices)s."), code="invalid_choice",
                               params={"value": raw, "choices": ", ".join(choices.values)})
     return value
-
-
-def collect(**parsers: Callable[[], object]) -> dict:
-    """Run each parser; return ``{field: value}`` or raise one ``ValidationError`` keyed by field."""
-    values, errors = {}, {}
-    for name, parser in parsers.items():
-        try:
-            values[name] = parser()
-        except ValidationError as error:
-            errors[name] = error.error_list if hasattr(error, "error_list") else [error]
-    if errors:
-        raise ValidationError(errors)
-    return values
 
 
 def amount_parser(raw, **kwargs) -> Callable[[], Decimal]:

@@ -74,6 +74,9 @@ class JournalEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
     effective_date = models.DateField(_("business date"))
     memo = models.CharField(_("memo"), max_length=300, blank=True)
+    reference = models.CharField(
+        _("reference"), max_length=80, blank=True, db_default="", default="", db_index=True,
+        help_text=_("What the entry belongs to outside loans, e.g. “pool.deposit:12”, for drill-down."))
     loan = models.ForeignKey("lending.Loan", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="journal_entries", verbose_name=_("loan"))
     reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,

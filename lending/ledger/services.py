@@ -15,6 +15,27 @@ Public API (keyword-only, ``@transaction.atomic``):
   loan services.
 * ``capital_contribute(agent=, amount=, on=, idempotency_key=, user=None)`` — paid-in capital:
   cash (debit) against capital (credit).
+
+Any kind of money that is not a loan (pool deposits and withdrawals, credit-line drawdowns, note
+subscriptions, guarantee fees and claims, subsidies, scheme payouts) posts through two calls:
+
+* ``money_move(idempotency_key=, on=, amount=, payer=, payer_purpose=, payee=, payee_purpose=,
+  reference="", memo="", user=None)`` — cash moves from one agent to another and each side books
+  the counterpart on an account of its own: payer ``cash −amount, payer_purpose +amount``, payee
+  ``cash +amount, payee_purpose −amount``. A member's deposit into the pool is
+  ``payer_purpose=placements`` (its asset), ``payee_purpose=deposits`` (the pool's liability); the
+  withdrawal is the same call the other way round.
+* ``transfer_post(idempotency_key=, effective_date=, legs=, reference="", memo="", user=None)`` —
+  any balanced entry of ``Leg(agent_id, purpose, amount)`` lines on any agents' accounts (a fee
+  accrued without cash, a claim split between a fund and a government share).
+
+Both refuse, with a translated ``ValidationError`` and nothing posted: a float or inexact amount,
+an entry that does not balance, a per-loan account (a loan's own accounts move only through the
+loan services), an entry kind reserved to loans, a missing idempotency key. The same key with the
+same request returns the first entry (``created=False``); another request under the key raises
+``IdempotencyConflict``. On PostgreSQL the database itself rejects an unbalanced entry at commit
+and any UPDATE or DELETE of entries and postings (migrations 0002/0004). The ledger imports no
+loan module (an import-linter contract).
 """
 
 from __future__ import annotations
@@ -23,6 +44,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -30,16 +52,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agents.money import FEN, ZERO
+from agents.money import FEN, ZERO, parse_amount
+from agents.parsing import collect, parse_date
 
-from ..choices import ACCOUNT_TYPE_OF, PER_LOAN_PURPOSES, AccountPurpose, Currency, EntryKind
-from ..sql import fetch_models, select_list
-from ..validation import collect, parse_amount, parse_date
+from ..choices import ACCOUNT_TYPE_OF, LOAN_ENTRY_KINDS, PER_LOAN_PURPOSES, AccountPurpose, Currency, EntryKind
 from .models import Account, JournalEntry, Posting
+from .sql import fetch_models, select_list
 
 __all__ = [
-    "IdempotencyConflict", "account_get", "account_spec", "accounts_get", "amounts_check", "capital_contribute",
-    "entry_post", "entry_reverse", "fingerprint_of", "parse_idempotency_key",
+    "IdempotencyConflict", "Leg", "account_get", "account_spec", "accounts_get", "amounts_check",
+    "capital_contribute", "entry_post", "entry_reverse", "fingerprint_of", "money_move", "parse_idempotency_key",
+    "transfer_post",
 ]
 
 ACCOUNT_TABLE = Account._meta.db_table
@@ -157,8 +180,8 @@ def _update_balances(cursor, lines: Sequence[tuple[Account, Decimal]]) -> None:
 
 ENTRY_TABLE = JournalEntry._meta.db_table
 POSTING_TABLE = Posting._meta.db_table
-ENTRY_COLUMNS = ("idempotency_key", "fingerprint", "kind", "effective_date", "memo", "loan_id", "reverses_id",
-                 "created_by_id", "created_at")
+ENTRY_COLUMNS = ("idempotency_key", "fingerprint", "kind", "effective_date", "memo", "reference", "loan_id",
+                 "reverses_id", "created_by_id", "created_at")
 
 
 def _insert_entry(cursor, values: dict) -> int | None:
@@ -166,7 +189,8 @@ def _insert_entry(cursor, values: dict) -> int | None:
     the new id, or ``None`` when the key was already taken."""
     ops = connection.ops
     params = [values["idempotency_key"], values["fingerprint"], values["kind"],
-              ops.adapt_datefield_value(values["effective_date"]), values["memo"], values["loan_id"],
+              ops.adapt_datefield_value(values["effective_date"]), values["memo"], values["reference"],
+              values["loan_id"],
               values["reverses_id"], values["created_by_id"], ops.adapt_datetimefield_value(values["created_at"])]
     cursor.execute(
         f"INSERT INTO {ENTRY_TABLE} ({', '.join(ENTRY_COLUMNS)}) VALUES ({', '.join(['%s'] * len(ENTRY_COLUMNS))}) "
@@ -177,7 +201,7 @@ def _insert_entry(cursor, values: dict) -> int | None:
 
 def entry_post(*, idempotency_key: str, lines: Sequence[tuple[Account, Decimal]], kind: str, effective_date,
                payload: dict | None = None, memo: str = "", loan=None, user=None,
-               reverses: JournalEntry | None = None) -> tuple[JournalEntry, bool]:
+               reverses: JournalEntry | None = None, reference: str = "") -> tuple[JournalEntry, bool]:
     """Post a balanced journal entry (see the module docstring). Returns ``(entry, created)``.
 
     The hot path of every disbursement and repayment, so it speaks SQL directly: one INSERT of
@@ -191,7 +215,8 @@ def entry_post(*, idempotency_key: str, lines: Sequence[tuple[Account, Decimal]]
     })
     clean = _check_lines(lines)
     values = {"idempotency_key": idempotency_key, "fingerprint": fingerprint, "kind": kind,
-              "effective_date": effective_date, "memo": memo[:300], "loan_id": getattr(loan, "pk", None),
+              "effective_date": effective_date, "memo": memo[:300], "reference": reference[:80],
+              "loan_id": getattr(loan, "pk", None),
               "reverses_id": getattr(reverses, "pk", None), "created_by_id": getattr(user, "pk", None),
               "created_at": timezone.now()}
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
@@ -245,3 +270,64 @@ def capital_contribute(*, agent, amount, on, idempotency_key, user=None) -> Jour
         memo="capital",
     )
     return entry
+
+
+# --- any kind of money: transfers between agents -------------------------------------------------
+
+@dataclass(frozen=True)
+class Leg:
+    """One line of a transfer: ``amount`` (debit positive, credit negative) on ``agent_id``'s
+    shared account for ``purpose``."""
+
+    agent_id: int
+    purpose: str
+    amount: Decimal
+
+
+def _transfer_purpose(purpose: str) -> str:
+    if purpose not in AccountPurpose.values:
+        raise ValidationError(_("“%(purpose)s” is not an account purpose of the ledger."), code="invalid_purpose",
+                              params={"purpose": purpose})
+    if purpose in PER_LOAN_PURPOSES:
+        raise ValidationError(_("A loan's own accounts move only through the loan's actions."),
+                              code="loan_account")
+    return purpose
+
+
+@transaction.atomic
+def transfer_post(*, idempotency_key, effective_date, legs: Sequence[Leg], kind: str = EntryKind.TRANSFER,
+                  reference: str = "", memo: str = "", user=None) -> tuple[JournalEntry, bool]:
+    """Post a balanced entry of ``legs`` on any agents' shared accounts (see the module docstring).
+    Returns ``(entry, created)``; nothing is written when anything is wrong."""
+    values = collect(idempotency_key=lambda: parse_idempotency_key(idempotency_key),
+                     effective_date=lambda: parse_date(effective_date))
+    if kind not in EntryKind.values or kind in LOAN_ENTRY_KINDS:
+        raise ValidationError(_("This kind of entry is posted only by the loan services."), code="loan_kind")
+    legs = list(legs)
+    for leg in legs:
+        _transfer_purpose(leg.purpose)
+    amounts_check([leg.amount for leg in legs])
+    specs = [account_spec(leg.agent_id, leg.purpose, None) for leg in legs]
+    accounts = accounts_get(specs)
+    payload = {"kind": kind, "date": values["effective_date"].isoformat(), "reference": reference,
+               "legs": sorted([leg.agent_id, leg.purpose, str(leg.amount)] for leg in legs)}
+    return entry_post(idempotency_key=values["idempotency_key"], kind=kind, effective_date=values["effective_date"],
+                      lines=[(accounts[spec], leg.amount) for spec, leg in zip(specs, legs, strict=True)],
+                      payload=payload, memo=memo, user=user, reference=reference)
+
+
+@transaction.atomic
+def money_move(*, idempotency_key, on, amount, payer, payer_purpose: str, payee, payee_purpose: str,
+               kind: str = EntryKind.TRANSFER, reference: str = "", memo: str = "",
+               user=None) -> tuple[JournalEntry, bool]:
+    """Cash from ``payer`` to ``payee`` (agents or agent ids), each booking the counterpart on an
+    account of its own (see the module docstring). ``amount`` is parsed by the one money parser:
+    positive, exact to the fen, never a float."""
+    value = collect(amount=lambda: parse_amount(amount))["amount"]
+    payer_id, payee_id = getattr(payer, "pk", payer), getattr(payee, "pk", payee)
+    if payer_id == payee_id:
+        raise ValidationError(_("Money moves between two different agents."), code="same_agent")
+    legs = [Leg(payer_id, AccountPurpose.CASH, -value), Leg(payer_id, _transfer_purpose(payer_purpose), value),
+            Leg(payee_id, AccountPurpose.CASH, value), Leg(payee_id, _transfer_purpose(payee_purpose), -value)]
+    return transfer_post(idempotency_key=idempotency_key, effective_date=on, legs=legs, kind=kind,
+                         reference=reference, memo=memo, user=user)

@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from .. import sql
+from ..ledger import sql
 from ..choices import ACCOUNT_TYPE_OF, Currency, EntryKind, InstalmentStatus
 from ..events import REPAID, loan_event, loan_event_row
 from ..ledger.services import account_spec, amounts_check

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from agents.money import ZERO, format_yuan, quantize
 
-from .. import sql
+from ..ledger import sql
 from ..choices import (
     MONTHS_PER_PERIOD,
     InstalmentMultiple,

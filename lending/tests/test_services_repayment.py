@@ -273,7 +273,7 @@ def test_a_failed_write_inside_the_callers_transaction_leaves_that_transaction_u
     database error in one repayment rolls back that repayment only, as an atomic service does."""
     from django.db import DatabaseError, transaction
 
-    from lending import sql
+    from lending.ledger import sql
     from lending.models import Loan
     from lending.services import repayments
 

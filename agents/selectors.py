@@ -43,16 +43,27 @@ def portal_url_for(user) -> str:
     return reverse(PORTAL_URL_NAMES[membership.agent.kind])
 
 
-def agent_for_portal(user, kind: str) -> Agent | None:
-    """The active agent of ``kind`` this user acts for, or None (the portal then answers 404)."""
+def acting_membership(user, kinds: tuple = (), roles: tuple = ()) -> Membership | None:
+    """The membership through which ``user`` acts on a page: active, of an active agent, of
+    ``kinds`` and ``roles`` when given (the oldest such); without kinds, the portal's one."""
     if not getattr(user, "is_authenticated", False):
         return None
-    membership = (
-        Membership.objects.filter(user=user, is_active=True, agent__kind=kind, agent__status=AgentStatus.ACTIVE)
-        .select_related("agent")
-        .order_by("created_at", "pk")
-        .first()
-    )
+    if not kinds and not roles:
+        membership = primary_membership(user)
+        if membership is None or not membership.is_active or membership.agent.status != AgentStatus.ACTIVE:
+            return None
+        return membership
+    memberships = Membership.objects.filter(user=user, is_active=True, agent__status=AgentStatus.ACTIVE)
+    if kinds:
+        memberships = memberships.filter(agent__kind__in=kinds)
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return memberships.select_related("agent").order_by("created_at", "pk").first()
+
+
+def agent_for_portal(user, kind: str) -> Agent | None:
+    """The active agent of ``kind`` this user acts for, or None (the portal then answers 404)."""
+    membership = acting_membership(user, (kind,))
     return membership.agent if membership else None
 
 

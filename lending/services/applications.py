@@ -7,11 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agents.capabilities import can, four_eyes_waived, require
 from agents.money import ZERO, quantize
 
 from ..choices import ApplicationStatus, ReviewRecommendation
 from ..models import Application, ApplicationDocument, Loan, Product
-from ..permissions import APPLY, APPROVE, REVIEW, can, four_eyes_waived, require
+from ..permissions import APPLY, APPROVE, REVIEW
 from ..validation import collect, parse_choice, validate_terms
 
 EDITABLE = (ApplicationStatus.DRAFT,)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agents.capabilities import four_eyes_check, require
 from agents.money import ZERO
 
 from ..choices import NON_PERFORMING_CLASSES, EntryKind, InstalmentStatus, LoanClass, LoanStatus, class_for, class_rank
@@ -14,7 +15,7 @@ from ..events import DELINQUENCY_CHANGED, DISBURSED, WRITTEN_OFF, loan_event
 from ..ledger.models import JournalEntry
 from ..ledger.services import IdempotencyConflict, fingerprint_of, parse_idempotency_key
 from ..models import BucketMove, Instalment, Loan
-from ..permissions import CLASSIFY, DISBURSE, WRITE_OFF, four_eyes_waived, require
+from ..permissions import CLASSIFY, DISBURSE, WRITE_OFF
 from ..schedules import build_from_anchor
 from ..validation import collect, parse_date
 from .postings import disbursement_lines, post, repayment_accounts_open, write_off_lines
@@ -59,8 +60,8 @@ def loan_disburse(*, loan: Loan, user, disbursed_on, idempotency_key: str) -> Lo
             raise IdempotencyConflict()
         raise ValidationError(_("This loan has already been disbursed."), code="already_disbursed")
     require(user, loan.lender, DISBURSE)
-    if not four_eyes_waived(loan.lender) and loan.approved_by_id == user.pk:
-        raise PermissionDenied(_("The person who approved a loan cannot also disburse it (maker-checker)."))
+    four_eyes_check(agent=loan.lender, maker_id=loan.approved_by_id, checker=user,
+                    message=_("The person who approved a loan cannot also disburse it (maker-checker)."))
     start = values["disbursed_on"]
     schedule = build_from_anchor(principal=loan.principal, annual_rate=loan.annual_rate, periods=loan.periods,
                                  method=loan.method, frequency=loan.frequency, start=start,

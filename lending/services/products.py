@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from agents.capabilities import require
+
 from ..choices import BorrowerKind, Frequency, InstalmentMultiple, RepaymentMethod
 from ..models import Product
-from ..permissions import MANAGE_PRODUCTS, require
+from ..permissions import MANAGE_PRODUCTS
 from ..validation import collect, parse_amount, parse_choice, parse_periods, parse_rate
 
 PRODUCT_FIELDS = (

@@ -29,9 +29,9 @@ from decimal import Decimal
 
 from django.db import connection
 
-from ..ledger import sql
 from ..choices import ACCOUNT_TYPE_OF, Currency, EntryKind, InstalmentStatus
 from ..events import REPAID, loan_event, loan_event_row
+from ..ledger import sql
 from ..ledger.services import account_spec, amounts_check
 from ..models import BucketMove, Instalment, Loan, Repayment, RepaymentAllocation
 from .postings import post

@@ -28,6 +28,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agents.capabilities import capabilities_by_agent
 from agents.money import ZERO, format_yuan, quantize
 
 from ..ledger import sql
@@ -41,7 +42,7 @@ from ..choices import (
 )
 from ..ledger.services import IdempotencyConflict, fingerprint_of, parse_idempotency_key
 from ..models import Instalment, Loan, Product, Repayment
-from ..permissions import RECORD_REPAYMENT, REPAY, capabilities_by_agent
+from ..permissions import RECORD_REPAYMENT, REPAY
 from ..schedules import add_months, build_from_anchor, period_interest
 from ..validation import collect, parse_amount, parse_date
 from .delinquency import loan_refresh_delinquency

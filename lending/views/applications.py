@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from agents.capabilities import capabilities_of, four_eyes_waived
 from agents.forms import apply_errors
 from agents.restrict import get_restricted_or_404
 
@@ -20,7 +21,7 @@ from .. import selectors, services
 from ..choices import ApplicationStatus
 from ..forms import DecisionForm, DocumentForm, ReviewForm, percent_text
 from ..models import Application
-from ..permissions import APPLY, APPROVE, REVIEW, capabilities_of, four_eyes_waived
+from ..permissions import APPLY, APPROVE, REVIEW
 
 FORMS = {"document": DocumentForm, "review": ReviewForm, "decide": DecisionForm}
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from agents.capabilities import can
 from agents.forms import apply_errors
 from agents.restrict import get_restricted_or_404
 
@@ -19,7 +20,7 @@ from .. import selectors, services
 from ..choices import ApplicationStatus, LoanStatus
 from ..forms import ApplicationCreateForm, ApplicationForm, TermsForm, percent_text
 from ..models import Application, ApplicationDocument
-from ..permissions import APPLY, can
+from ..permissions import APPLY
 from ..selectors import products_for_borrower, with_delinquency
 from .base import BorrowerMixin, paginate, query_without_page
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from agents.capabilities import capabilities_of, four_eyes_waived
 from agents.forms import apply_errors
 from agents.money import format_yuan
 from agents.restrict import get_restricted_or_404
@@ -24,7 +25,7 @@ from ..forms import ClassifyForm, DisburseForm, RepayForm, WriteOffForm
 from ..ledger.models import Account, Posting
 from ..ledger.services import IdempotencyConflict
 from ..models import Loan, Repayment
-from ..permissions import CLASSIFY, DISBURSE, RECORD_REPAYMENT, REPAY, WRITE_OFF, capabilities_of, four_eyes_waived
+from ..permissions import CLASSIFY, DISBURSE, RECORD_REPAYMENT, REPAY, WRITE_OFF
 from ..validation import parse_date
 from .base import paginate
 

@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # the platform, bottom layer first (DESIGN.md §3)
@@ -228,7 +227,8 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # the centre's own API tokens (one way in; DRF's authtoken is not installed)
+        "infocenter.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

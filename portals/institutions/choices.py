@@ -10,8 +10,3 @@ class InstitutionType(models.TextChoices):
     GUARANTEE = "guarantee", _("融资担保公司 Guarantee company")
     OTHER = "other", _("其他 Other")
 
-
-class InstitutionSize(models.TextChoices):
-    LARGE = "large", _("大型 Large")
-    MEDIUM = "medium", _("中型 Medium")
-    SMALL = "small", _("小型 Small")

@@ -1,4 +1,4 @@
-"""Second factor for the roles that move or oversee money (DESIGN.md §5, issue 2)."""
+"""Second factor for the roles that move or oversee money (DESIGN.md §5)."""
 
 from django.conf import settings
 from django.shortcuts import redirect

@@ -13,7 +13,7 @@ class InfoModule(models.TextChoices):
     BUSINESS = "business", _("业务往来信息 Inter-agent business")
 
 
-# --- bulk data in and out (issue 4): firm records, imports ------------------------------------
+# --- bulk data in and out: firm records, imports ------------------------------------
 class RecordKind(models.TextChoices):
     """The three kinds of periodic firm data the government (and finance company) supply."""
 
@@ -47,7 +47,7 @@ class FileFormat(models.TextChoices):
     XLSX = "xlsx", _("Excel (.xlsx)")
 
 
-# --- publications, reports, consent, subscriptions (issue 4 core) ---------------------------
+# --- publications, reports, consent, subscriptions ---------------------------
 class Category(models.TextChoices):
     """What a publication is about. Each category belongs to one module (``CATEGORY_MODULE``)
     and may be published by some kinds of agent (``PUBLISHER_KINDS``)."""

@@ -1,4 +1,4 @@
-"""Constants of the centre. Each number here is a decision recorded in docs/decisions.md (Issue 4)."""
+"""Constants of the centre. Each number here is a decision recorded in docs/decisions.md."""
 
 from datetime import timedelta
 

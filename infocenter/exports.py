@@ -1,4 +1,4 @@
-"""Bulk data out: any list a user can see, as CSV or Excel (issue 4).
+"""Bulk data out: any list a user can see, as CSV or Excel.
 
 Usage in a list view (a ``ListView`` or anything with ``get_queryset``)::
 

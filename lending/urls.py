@@ -1,4 +1,4 @@
-"""Lending pages (issue 3), mounted at /lending/ (namespace ``lending``).
+"""Lending pages, mounted at /lending/ (namespace ``lending``).
 
 Borrowers (member firms; the finance company when it borrows for its pool): the products they
 may apply for, their applications and loans, repayment. Lenders (finance company, institutions,

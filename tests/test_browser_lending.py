@@ -1,4 +1,4 @@
-"""Browser journey through the lending pages (issue 3): a firm applies and sees the schedule
+"""Browser journey through the lending pages: a firm applies and sees the schedule
 before submitting, the bank's loan officer reviews, the bank's manager approves (maker-checker:
 not the reviewer), the firm signs, the officer disburses (not the approver), the firm repays the
 first instalment and sees how it was allocated, and the bank's loan book shows it paid."""

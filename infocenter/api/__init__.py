@@ -1,2 +1,2 @@
-"""The JSON API for institutions' and the government's systems (issue 4): per-agent tokens,
+"""The JSON API for institutions' and the government's systems: per-agent tokens,
 the same ``restrict()`` rules as the pages, idempotency keys on writes, OpenAPI 3 schema."""

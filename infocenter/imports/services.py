@@ -288,7 +288,7 @@ def _emit_imported(job: ImportJob, *, created: int, updated: int) -> None:
 
 def _event_emit():
     try:
-        from ..services import event_emit  # the outbox (issue 4, the feedback loop)
+        from ..services import event_emit  # the outbox (the feedback loop)
     except ImportError:
         return None
     return event_emit

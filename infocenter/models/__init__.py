@@ -1,4 +1,4 @@
-"""Models of the centre (issue 4), one module per aggregate."""
+"""Models of the centre, one module per aggregate."""
 
 from .api import ApiToken, IdempotencyKey  # noqa: F401
 from .consent import AccessLog, Consent, ConsentCategory  # noqa: F401

@@ -1,4 +1,4 @@
-"""API access: per-agent tokens and idempotency keys of writes (issue 4, JSON API)."""
+"""API access: per-agent tokens and idempotency keys of writes (JSON API)."""
 
 from __future__ import annotations
 

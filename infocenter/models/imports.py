@@ -1,4 +1,4 @@
-"""Bulk imports of firm records from CSV and Excel files (issue 4, "bulk data in")."""
+"""Bulk imports of firm records from CSV and Excel files ("bulk data in")."""
 
 from __future__ import annotations
 

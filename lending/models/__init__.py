@@ -1,4 +1,4 @@
-"""Models of lending and the ledger (issue 3). The ledger lives in ``lending.ledger`` and shares
+"""Models of lending and the ledger. The ledger lives in ``lending.ledger`` and shares
 the ``lending`` app label."""
 
 from lending.ledger.models import Account, JournalEntry, LedgerAlert, Posting

@@ -1,4 +1,4 @@
-"""The demo loan book (issue 3): grown through the services, every bucket, queues, a clean ledger."""
+"""The demo loan book: grown through the services, every bucket, queues, a clean ledger."""
 
 from io import StringIO
 

@@ -1,4 +1,4 @@
-"""Permission matrix rows for the centre's URLs (issue 4)."""
+"""Permission matrix rows for the centre's URLs."""
 
 from . import Case, members, only, public, statuses
 

@@ -1,8 +1,8 @@
-"""Permission matrix rows for lending URLs (issue 3)."""
+"""Permission matrix rows for lending URLs."""
 
 EXPECTED: dict = {}
 
-# --- the lending admin (engine, issue 3) -------------------------------------------------------
+# --- the lending admin (engine) -------------------------------------------------------
 # Lending's admin pages are read-only (the ledger is append-only; loans change only through the
 # services), so adding and deleting answer 403 to the superuser instead of the usual 200 / 302.
 from tests.matrix import Case, statuses  # noqa: E402
@@ -14,7 +14,7 @@ for _model in _READ_ONLY_ADMIN:
     EXPECTED[f"admin:lending_{_model}_delete"] = Case(statuses(302, superuser=403))
 
 
-# --- the lending pages (issue 3, pages) --------------------------------------------------------
+# --- the lending pages (pages) --------------------------------------------------------
 # Objects are built through the engine's services (lending/tests/factories.py): a product of the
 # bank for member firms, a submitted application of the firm, a loan of the bank to the firm.
 from tests.matrix import only  # noqa: E402

@@ -69,8 +69,9 @@ def parse_amount(raw, *, allow_zero: bool = False, allow_negative: bool = False,
         raise ValidationError(_("“%(value)s” is not an amount."), code="invalid", params={"value": raw})
     if value < 0 and not allow_negative:
         raise ValidationError(_("The amount cannot be negative."), code="negative")
-    # Size before precision: quantizing 1e400 would overflow the decimal context.
-    if abs(value) > maximum:
+    # Size before precision, and without arithmetic: ``abs()`` or quantizing 1e3000000 would
+    # overflow the decimal context (a 500), while comparing the exponent never does.
+    if value and value.adjusted() > maximum.adjusted() or value.copy_abs() > maximum:
         raise ValidationError(_("The amount is too large (at most %(max)s)."), code="too_large",
                               params={"max": f"{maximum:,}"})
     if value != value.quantize(FEN, rounding=ROUND_HALF_UP):

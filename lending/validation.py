@@ -53,7 +53,9 @@ def parse_rate(raw, *, allow_zero: bool = True) -> Decimal:
         except InvalidOperation:
             raise ValidationError(_("“%(value)s” is not an interest rate."), code="invalid", params={"value": raw})
         if percent and value.is_finite():
-            value = value / 100
+            # Exponents far out of range stay as typed (still refused below): dividing 1e3000000 by 100
+            # would overflow the decimal context, and 1e-999999999 would silently round to zero.
+            value = value.scaleb(-2) if -99 < value.adjusted() < 99 else value
     if not value.is_finite():
         raise ValidationError(_("“%(value)s” is not an interest rate."), code="invalid", params={"value": raw})
     if value < 0:
@@ -86,7 +88,8 @@ def parse_periods(raw, *, maximum: int = MAX_PERIODS) -> int:
             raise ValidationError(_("The term must be a whole number of periods."), code="invalid")
         if not number.is_finite() or number != number.to_integral_value():
             raise ValidationError(_("The term must be a whole number of periods."), code="invalid")
-        value = int(number)
+        # int(1e999999999) would build a billion-digit number; anything that long is too long.
+        value = int(number) if number.adjusted() < 9 else (maximum + 1 if number > 0 else -1)
     if value <= 0:
         raise ValidationError(_("The term must be at least one period."), code="zero")
     if value > maximum:

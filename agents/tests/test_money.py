@@ -58,3 +58,16 @@ def test_full_width_refusal_shows_the_number_meant():
         parse_amount("１，２３４．５６")
     assert exc.value.code == "fullwidth"
     assert "1,234.56" in exc.value.messages[0]
+
+
+@pytest.mark.parametrize("raw", ["1e3000000", "1E999999999", "-1e3000000", "9.9e999999"])
+def test_exponents_beyond_the_decimal_context_are_too_large_not_a_crash(raw):
+    with pytest.raises(ValidationError) as exc:
+        parse_amount(raw, allow_negative=True)
+    assert exc.value.code == "too_large"
+
+
+def test_a_negative_huge_amount_where_negatives_are_refused_is_negative():
+    with pytest.raises(ValidationError) as exc:
+        parse_amount("-1e3000000")
+    assert exc.value.code == "negative"

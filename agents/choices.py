@@ -71,3 +71,38 @@ class ParticipationStatus(models.TextChoices):
 
     ACTIVE = "active", _("Active")
     LEFT = "left", _("Left")
+
+
+class Grade(models.TextChoices):
+    """信用等级 — the credit grades of member firms, best first. Ratings (module 3) write a firm's
+    current grade on its ``Agent``; lower layers (a product's minimum grade) compare grades with
+    ``grade_rank`` and never import the rating app."""
+
+    AAA = "AAA", "AAA"
+    AA = "AA", "AA"
+    A = "A", "A"
+    BBB = "BBB", "BBB"
+    BB = "BB", "BB"
+    B = "B", "B"
+    CCC = "CCC", "CCC"
+    CC = "CC", "CC"
+    C = "C", "C"
+
+
+GRADE_ORDER = tuple(Grade.values)  # best first
+
+
+def grade_rank(grade: str) -> int | None:
+    """0 for AAA … 8 for C; ``None`` for no grade (blank or unknown)."""
+    try:
+        return GRADE_ORDER.index(grade)
+    except ValueError:
+        return None
+
+
+def grade_at_least(grade: str, minimum: str) -> bool:
+    """Whether ``grade`` is ``minimum`` or better. No minimum → always; no grade → never."""
+    if not minimum:
+        return True
+    rank, floor = grade_rank(grade or ""), grade_rank(minimum)
+    return rank is not None and floor is not None and rank <= floor

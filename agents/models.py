@@ -18,6 +18,7 @@ from .choices import (
     SELF_REGISTER_KINDS,
     AgentKind,
     AgentStatus,
+    Grade,
     InvitationStatus,
     ParticipationStatus,
     Role,
@@ -60,6 +61,12 @@ class Agent(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The firm's current credit rating, written by the rating service of module 3 (the history
+    # lives there); kept here so lower layers (a product's minimum grade) read it without importing it.
+    current_grade = models.CharField(_("credit grade"), max_length=3, choices=Grade.choices, blank=True)
+    current_pd = models.DecimalField(_("probability of default"), max_digits=7, decimal_places=6, null=True,
+                                     blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
     objects = RestrictedManager()
 

@@ -1,0 +1,1 @@
+"""Mutual guarantee: the guarantee network of member firms (circles, chains, contagion)."""

@@ -1,16 +1,25 @@
 """Repayments: allocation, prepayment with a recomputed schedule, idempotency.
 
-Rules (docs/lending.md, "Repayment rules"):
+Rules (docs/lending.md, "Repayment rules" and "Early settlement and prepayment"):
 
 1. Penalty interest (罚息) is first brought up to the payment date on every overdue instalment.
 2. The payment pays what is **due** (instalments due on or before the payment date): first all
    penalty interest, then all interest, then all principal — each oldest instalment first.
-3. Money left over pays the **next** instalment early: the interest earned on it so far (its
-   whole interest; for a bullet loan the interest of the periods begun), then its principal.
-4. Money still left is a **prepayment** of principal: the later instalments are recomputed with
+3. Interest of the current (not yet due) period **accrues by actual days** (按日计息): the
+   principal outstanding in the period × the annual rate × the days since the period began (the
+   last due date, or the disbursement) ÷ 360 — the day-count of penalty interest — half-up to
+   the fen, never more than the period's scheduled interest (``accrued_interest``).
+4. Money left over, up to the next instalment, pays that instalment early as scheduled: the
+   interest accrued so far, then its principal, then the rest of its interest.
+5. Money beyond the next instalment is a **prepayment** (提前还款); the current period ends on
+   the payment date: its interest is what accrued by then, the next instalment's principal is
+   paid, and the rest prepays principal. The later instalments are recomputed with
    ``build_schedule`` for the same method, rate and number of remaining periods (the term is
-   kept, the instalments fall) on the original due-day grid. Paying everything settles the loan.
-5. More than the loan's payoff amount on that date is refused.
+   kept, the instalments fall) on the original due-day grid; the first of them also carries the
+   interest, by days, of the remaining principal from the payment date to the old due date.
+   A bullet loan's one instalment is split the same way. Paying the payoff amount (what is due
+   + the interest accrued by days + all principal) settles the loan.
+6. More than the loan's payoff amount on that date is refused.
 
 Idempotency: every call carries a key. The same key with the same loan, amount and date returns
 the first repayment; the same key with anything else raises ``IdempotencyConflict``; nothing is
@@ -31,7 +40,6 @@ from django.utils.translation import gettext as _
 from agents.capabilities import capabilities_by_agent
 from agents.money import ZERO, format_yuan, quantize
 
-from ..ledger import sql
 from ..choices import (
     MONTHS_PER_PERIOD,
     InstalmentMultiple,
@@ -39,7 +47,9 @@ from ..choices import (
     LoanStatus,
     RepaymentChannel,
     RepaymentKind,
+    RepaymentMethod,
 )
+from ..ledger import sql
 from ..ledger.services import IdempotencyConflict, fingerprint_of, parse_idempotency_key
 from ..models import Instalment, Loan, Product, Repayment
 from ..permissions import RECORD_REPAYMENT, REPAY
@@ -85,32 +95,42 @@ def accrue_penalty(loan: Loan, instalments: list[Instalment], as_of: date) -> li
     return changed
 
 
-def earned_interest(loan: Loan, inst: Instalment, on: date) -> Decimal:
-    """Interest of a not-yet-due instalment earned by ``on``: all of it when it covers one period;
-    for an instalment covering several periods (bullet) the interest of the periods begun."""
-    if inst.accrual_periods <= 1:
-        return inst.interest_due
-    begun = _periods_begun(loan, inst, on)
-    return min(inst.interest_due, begun * period_interest(inst.principal_due, loan.annual_rate, loan.frequency))
+def _opening_balance(inst: Instalment, later: list[Instalment]) -> Decimal:
+    """The principal outstanding in ``inst``'s period: its own principal and the later instalments'
+    unpaid principal. Paying this instalment's principal early does not lower it (that pays the
+    instalment as scheduled; only a prepayment ends the period early)."""
+    return inst.principal_due + sum((i.principal_unpaid for i in later), ZERO)
 
 
-def _periods_begun(loan: Loan, inst: Instalment, on: date) -> int:
-    step = MONTHS_PER_PERIOD[loan.frequency]
-    offset = _months_between(loan.disbursed_on, inst.period_start) // step
-    return max(1, sum(1 for j in range(inst.accrual_periods)
-                      if add_months(loan.disbursed_on, (offset + j) * step) < on))
+def day_interest(balance: Decimal, rate: Decimal, start: date, end: date) -> Decimal:
+    """Interest on ``balance`` from ``start`` to ``end`` by actual days at ``rate`` ÷ 360, half-up to the fen."""
+    days = (end - start).days
+    if days <= 0 or balance <= ZERO:
+        return ZERO
+    return quantize(balance * rate * days / DAYS_IN_YEAR)
+
+
+def accrued_interest(loan: Loan, inst: Instalment, on: date, later: list[Instalment]) -> Decimal:
+    """Interest of the not-yet-due instalment ``inst`` accrued by ``on``, by actual days since its
+    period began, on the principal outstanding in the period, at most its scheduled interest."""
+    return min(inst.interest_due, day_interest(_opening_balance(inst, later), loan.annual_rate, inst.period_start, on))
+
+
+def settlement_interest(loan: Loan, future: list[Instalment], on: date) -> Decimal:
+    """The interest a settlement on ``on`` still owes for the current period (``future``: the
+    instalments not yet due, oldest first): accrued by days, less what was already paid on it."""
+    if not future:
+        return ZERO
+    current = future[0]
+    return max(ZERO, accrued_interest(loan, current, on, future[1:]) - current.interest_paid)
 
 
 def payoff_amount(loan: Loan, instalments: list[Instalment], on: date) -> Decimal:
     """What settles the loan on ``on`` (instalments already brought up to date with penalty)."""
     due = [i for i in instalments if i.due_date <= on]
     future = [i for i in instalments if i.due_date > on]
-    total = sum((i.total_unpaid for i in due), ZERO)
-    if future:
-        current = future[0]
-        total += max(ZERO, earned_interest(loan, current, on) - current.interest_paid)
-        total += sum((i.principal_unpaid for i in future), ZERO)
-    return total
+    return (sum((i.total_unpaid for i in due), ZERO) + settlement_interest(loan, future, on)
+            + sum((i.principal_unpaid for i in future), ZERO))
 
 
 class Plan:
@@ -174,9 +194,12 @@ def _pay(plan: Plan, inst: Instalment, index: int, left: Decimal, cap: Decimal |
     return left - amount
 
 
-def _recompute(loan: Loan, after: Instalment, principal: Decimal, periods: int, version: int) -> list[Instalment]:
-    """The instalments that replace the later ones after a prepayment: same method and rate,
-    ``periods`` periods from ``after``'s due date, on the loan's original due-day grid."""
+def _recompute(loan: Loan, after: Instalment, principal: Decimal, periods: int, version: int,
+               on: date) -> list[Instalment]:
+    """The instalments that replace the later ones after a prepayment on ``on``: same method and
+    rate, ``periods`` periods from ``after``'s due date, on the loan's original due-day grid. The
+    first one's period starts on ``on`` and carries the interest, by days, of ``principal`` from
+    ``on`` to ``after``'s due date."""
     if principal <= ZERO or periods <= 0:
         return []
     step = MONTHS_PER_PERIOD[loan.frequency]
@@ -191,9 +214,22 @@ def _recompute(loan: Loan, after: Instalment, principal: Decimal, periods: int, 
             break
         except ValidationError:
             continue  # rounding too coarse for the small remainder: fall back to the fen / one period
-    return [Instalment(loan=loan, period=after.period + row.period, period_start=row.period_start,
+    rows = [Instalment(loan=loan, period=after.period + row.period, period_start=row.period_start,
                        due_date=row.due_date, accrual_periods=row.accrual_periods, principal_due=row.principal,
                        interest_due=row.interest, schedule_version=version) for row in schedule]
+    rows[0].period_start = on
+    rows[0].interest_due += day_interest(principal, loan.annual_rate, on, after.due_date)
+    return rows
+
+
+def _settled_now(loan: Loan, current: Instalment, on: date, version: int, *, principal: Decimal,
+                 principal_paid: Decimal) -> Instalment:
+    """The paid row that ends ``current``'s period on ``on``: its interest is what was paid on it
+    (the interest accrued by days, or more if an earlier payment paid it as scheduled)."""
+    return Instalment(loan=loan, period=current.period, period_start=current.period_start, due_date=on,
+                      accrual_periods=1, principal_due=principal, interest_due=current.interest_paid,
+                      principal_paid=principal_paid, interest_paid=current.interest_paid,
+                      status=InstalmentStatus.PAID, paid_on=on, schedule_version=version)
 
 
 def allocate(loan: Loan, instalments: list[Instalment], amount: Decimal, on: date) -> Plan:
@@ -209,44 +245,55 @@ def allocate(loan: Loan, instalments: list[Instalment], amount: Decimal, on: dat
         return plan
     current, rest = future[0], future[1:]
     plan.early = True
-    earned = earned_interest(loan, current, on)
-    left = _pay(plan, current, 1, left, cap=max(ZERO, earned - current.interest_paid))
-    if left <= ZERO:
-        return plan
+    accrued_due = settlement_interest(loan, future, on)
+    payoff_rest = accrued_due + sum((i.principal_unpaid for i in future), ZERO)
     version = max(i.schedule_version for i in instalments) + 1
-    if current.accrual_periods <= 1:
-        left = _pay(plan, current, 2, left)
-        if left <= ZERO:
+    if loan.method != RepaymentMethod.BULLET:
+        if left < payoff_rest and left <= current.interest_unpaid + current.principal_unpaid:
+            # the next instalment paid early, as scheduled: accrued interest, principal, the rest of its interest
+            left = _pay(plan, current, 1, left, cap=accrued_due)
+            left = _pay(plan, current, 2, left)
+            _pay(plan, current, 1, left)
             return plan
+        # a prepayment (or the settlement): the current period ends today, its interest by days
+        left = _pay(plan, current, 1, left, cap=accrued_due)
+        left = _pay(plan, current, 2, left)
+        settled = _settled_now(loan, current, on, version, principal=current.principal_due,
+                               principal_paid=current.principal_paid)
+        parts = plan.move(current, settled)
+        current.interest_paid -= parts[1]  # the superseded row keeps only what earlier payments put on it
+        current.principal_paid -= parts[2]
+        plan.unmark(current)
         remaining = sum((i.principal_unpaid for i in rest), ZERO)
         plan.prepaid = left
-        plan.superseded = list(rest)
-        plan.created = _recompute(loan, current, remaining - left, len(rest), version)
+        plan.superseded = [current, *rest]
+        plan.created = [settled, *_recompute(loan, current, remaining - left, len(rest), version, on)]
         return plan
-    # A bullet (multi-period) instalment paid before maturity: it is split into the part settled
-    # now (interest of the periods begun + the principal paid) and a new bullet for the rest.
-    begun = _periods_begun(loan, current, on)
-    settled = Instalment(loan=loan, period=current.period, period_start=current.period_start, due_date=on,
-                         accrual_periods=begun, principal_due=left, interest_due=earned, principal_paid=left,
-                         interest_paid=current.interest_paid, status=InstalmentStatus.PAID, paid_on=on,
-                         schedule_version=version)
+    # A bullet (one instalment for the whole term) paid before maturity: the interest accrued by
+    # days, then it is split into the part settled now (that interest + the principal paid) and a
+    # new bullet for the rest of the principal, whose interest runs by days from today.
+    left = _pay(plan, current, 1, left, cap=accrued_due)
+    if left <= ZERO:
+        return plan
+    settled = _settled_now(loan, current, on, version, principal=left, principal_paid=left)
     parts = plan.move(current, settled)
     parts[2] += left
-    current.interest_paid -= parts[1]  # the superseded row keeps only what earlier payments put on it
+    current.interest_paid -= parts[1]
     plan.unmark(current)
     plan.superseded = [current]
     plan.prepaid, plan.prepaid_allocated = left, True
     plan.created = [settled]
     rest_principal = current.principal_unpaid - left
     if rest_principal > ZERO:
-        periods_left = current.accrual_periods - begun
-        per = period_interest(rest_principal, loan.annual_rate, loan.frequency)
         step = MONTHS_PER_PERIOD[loan.frequency]
-        offset = _months_between(loan.disbursed_on, current.period_start) // step
+        periods_left = max(1, sum(1 for k in range(current.accrual_periods)
+                                  if add_months(current.due_date, -k * step) > on))
+        scheduled = period_interest(rest_principal, loan.annual_rate, loan.frequency) * periods_left
         plan.created.append(Instalment(
-            loan=loan, period=current.period + 1, period_start=add_months(loan.disbursed_on, (offset + begun) * step),
-            due_date=current.due_date, accrual_periods=periods_left, principal_due=rest_principal,
-            interest_due=per * periods_left, schedule_version=version))
+            loan=loan, period=current.period + 1, period_start=on, due_date=current.due_date,
+            accrual_periods=periods_left, principal_due=rest_principal,
+            interest_due=min(scheduled, day_interest(rest_principal, loan.annual_rate, on, current.due_date)),
+            schedule_version=version))
     return plan
 
 
@@ -408,17 +455,16 @@ def _try_record(loan_pk: int, user, amount: Decimal, on: date, key: str, payload
 
 
 def loan_payoff_quote(*, loan: Loan, on: date) -> dict:
-    """What settles ``loan`` on ``on``, split into penalty, interest and principal (read-only)."""
+    """What settles ``loan`` on ``on``, split into penalty, interest and principal (read-only);
+    ``total`` is exactly what ``repayment_record`` charges for a settlement on that date."""
     on = parse_date(on)
     instalments = open_instalments(loan)
     accrue_penalty(loan, instalments, on)
     due = [i for i in instalments if i.due_date <= on]
     future = [i for i in instalments if i.due_date > on]
     penalty = sum((i.penalty_unpaid for i in due), ZERO)
-    interest = sum((i.interest_unpaid for i in due), ZERO)
+    interest = sum((i.interest_unpaid for i in due), ZERO) + settlement_interest(loan, future, on)
     principal = sum((i.principal_unpaid for i in instalments), ZERO)
-    if future:
-        interest += max(ZERO, earned_interest(loan, future[0], on) - future[0].interest_paid)
     due_now = sum((i.total_unpaid for i in due), ZERO)
     return {"on": on, "penalty": penalty, "interest": interest, "principal": principal,
             "total": penalty + interest + principal, "due_now": due_now}

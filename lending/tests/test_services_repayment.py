@@ -70,37 +70,46 @@ def test_penalty_is_brought_up_to_date_at_payment_without_a_nightly_run(world, l
 
 
 def test_early_payment_of_the_next_instalment(world, loan):
+    # 17 days into the first month: interest accrued by days, 12,000 × 12 % × 17 / 360 = 68.00, then principal
     r = pay(world, loan, "500.00", date(2026, 2, 1))
     assert r.kind == RepaymentKind.EARLY
-    assert (r.interest_amount, r.principal_amount, r.prepaid_principal) == (D("120.00"), D("380.00"), D("0.00"))
+    assert (r.interest_amount, r.principal_amount, r.prepaid_principal) == (D("68.00"), D("432.00"), D("0.00"))
     assert len(current(loan)) == 12  # schedule unchanged
+    # the instalment itself is unchanged: the rest of it (52 interest + 568 principal) is paid on its due date
+    r = pay(world, loan, "620.00", date(2026, 2, 15))
+    assert r.kind == RepaymentKind.REGULAR and current(loan)[0].status == InstalmentStatus.PAID
+    assert ledger_verify().ok
 
 
 def test_prepayment_recomputes_the_remaining_schedule(world, loan):
     r = pay(world, loan, "6120.00", date(2026, 2, 15))
-    # 1,120 due + the next instalment (110 + 1,000) + 3,890 prepaid
-    assert r.kind == RepaymentKind.PREPAYMENT and r.prepaid_principal == D("3890.00")
-    assert r.principal_amount == D("5890.00") and r.interest_amount == D("230.00")
+    # 1,120 due + the next instalment's principal 1,000 (its period began today: no interest yet) + 4,000 prepaid
+    assert r.kind == RepaymentKind.PREPAYMENT and r.prepaid_principal == D("4000.00")
+    assert r.principal_amount == D("6000.00") and r.interest_amount == D("120.00")
     rows = current(loan)
     assert len(rows) == 12 and [i.period for i in rows] == list(range(1, 13))
+    assert (rows[1].due_date, rows[1].interest_due, rows[1].status) == (date(2026, 2, 15), D("0.00"),
+                                                                        InstalmentStatus.PAID)
     future = rows[2:]
-    assert {i.principal_due for i in future} == {D("611.00")}  # 6,110 over the 10 remaining months
-    assert future[0].due_date == date(2026, 4, 15) and future[0].interest_due == D("61.10")
+    assert {i.principal_due for i in future} == {D("600.00")}  # 6,000 over the 10 remaining months
+    # the first also carries 6,000 × 12 % × 28 / 360 = 56.00 for 15 February → 15 March
+    assert future[0].due_date == date(2026, 4, 15) and future[0].interest_due == D("60.00") + D("56.00")
+    assert [i.interest_due for i in future[1:3]] == [D("54.00"), D("48.00")]
     assert future[-1].due_date == date(2027, 1, 15)
-    assert loan.instalments.filter(status=InstalmentStatus.SUPERSEDED).count() == 10
+    assert loan.instalments.filter(status=InstalmentStatus.SUPERSEDED).count() == 11
     loan.refresh_from_db()
-    assert loan.principal_outstanding == D("6110.00")
+    assert loan.principal_outstanding == D("6000.00")
     assert ledger_verify().ok
 
 
 def test_payoff_settles_the_loan_and_overpayment_is_refused(world, loan):
     pay(world, loan, "1120.00", date(2026, 2, 15))
     quote = services.loan_payoff_quote(loan=loan, on=date(2026, 3, 1))
-    assert quote["total"] == D("11110.00")  # 11,000 principal + the current month's 110 interest
+    assert quote["total"] == D("11051.33")  # 11,000 principal + 11,000 × 12 % × 14 days / 360 = 51.33
     entries = JournalEntry.objects.count()
     with pytest.raises(ValidationError) as caught:
-        pay(world, loan, "11110.01", date(2026, 3, 1))
-    assert "amount" in caught.value.message_dict and "11,110.00" in caught.value.message_dict["amount"][0]
+        pay(world, loan, "11051.34", date(2026, 3, 1))
+    assert "amount" in caught.value.message_dict and "11,051.33" in caught.value.message_dict["amount"][0]
     assert JournalEntry.objects.count() == entries
     r = pay(world, loan, quote["total"], date(2026, 3, 1))
     loan.refresh_from_db()
@@ -113,29 +122,31 @@ def test_payoff_settles_the_loan_and_overpayment_is_refused(world, loan):
     assert ledger_verify().ok
 
 
-def test_bullet_loan_paid_early_pays_interest_of_the_periods_begun(world):
+def test_bullet_loan_paid_early_pays_interest_by_days(world):
     loan = make_loan(world, amount="10000", periods=12, rate="0.0435", method="bullet", start=START)
-    assert services.loan_payoff_quote(loan=loan, on=date(2026, 4, 20))["total"] == D("10145.00")  # 4 × 36.25
-    r = pay(world, loan, "5145.00", date(2026, 4, 20))
-    assert r.kind == RepaymentKind.PREPAYMENT and r.interest_amount == D("145.00")
+    # 95 days: 10,000 × 4.35 % × 95 / 360 = 114.79
+    assert services.loan_payoff_quote(loan=loan, on=date(2026, 4, 20))["total"] == D("10114.79")
+    r = pay(world, loan, "5114.79", date(2026, 4, 20))
+    assert r.kind == RepaymentKind.PREPAYMENT and r.interest_amount == D("114.79")
     rows = current(loan)
     assert [(i.period, i.principal_due, i.interest_due, i.status) for i in rows] == [
-        (1, D("5000.00"), D("145.00"), InstalmentStatus.PAID),
-        (2, D("5000.00"), D("145.04"), InstalmentStatus.PENDING),  # 8 × 18.13 on the remaining 5,000
+        (1, D("5000.00"), D("114.79"), InstalmentStatus.PAID),
+        (2, D("5000.00"), D("163.13"), InstalmentStatus.PENDING),  # 5,000 × 4.35 % × 270 days / 360
     ]
-    assert rows[1].due_date == date(2027, 1, 15)
+    assert (rows[1].period_start, rows[1].due_date) == (date(2026, 4, 20), date(2027, 1, 15))
     r = pay(world, loan, services.loan_payoff_quote(loan=loan, on=date(2026, 6, 1))["total"], date(2026, 6, 1))
-    assert r.kind == RepaymentKind.FULL and r.interest_amount == D("18.13")  # only period 5 (from 15 May) begun
+    assert r.kind == RepaymentKind.FULL and r.interest_amount == D("25.38")  # 5,000 × 4.35 % × 42 / 360 = 25.375
     assert ledger_verify().ok
 
 
 def test_interest_only_prepayment_lowers_the_interest(world):
     loan = make_loan(world, amount="120000", periods=6, rate="0.06", method="interest_only", start=START)
-    r = pay(world, loan, "60600.00", date(2026, 2, 15))  # 600 interest due + 600 next interest + 59,400 prepaid
-    assert r.prepaid_principal == D("59400.00")
+    r = pay(world, loan, "60600.00", date(2026, 2, 15))  # 600 interest due + 60,000 prepaid (no day accrued yet)
+    assert r.prepaid_principal == D("60000.00")
     rows = current(loan)
-    assert [i.interest_due for i in rows[2:]] == [D("303.00")] * 4  # 60,600 × 0.5 %
-    assert rows[-1].principal_due == D("60600.00")
+    # 60,000 × 0.5 % a month; the first also 60,000 × 6 % × 28 / 360 = 280.00 for 15 February → 15 March
+    assert [i.interest_due for i in rows[2:]] == [D("580.00")] + [D("300.00")] * 3
+    assert rows[-1].principal_due == D("60000.00")
 
 
 # --- idempotency -------------------------------------------------------------------------------
@@ -169,7 +180,8 @@ def test_a_thousand_retried_duplicates_post_once_per_key(world, loan):
     # every repayment posts cash and one of interest or principal on each side: four postings
     assert Posting.objects.filter(entry__kind=EntryKind.REPAYMENT).count() == 4 * unique
     loan.refresh_from_db()
-    assert loan.principal_outstanding == D("12000.00") - (D("1000.00") - D("120.00"))
+    # 5 days accrued by 20 January: 12,000 × 12 % × 5 / 360 = 20.00 interest, the rest principal
+    assert loan.principal_outstanding == D("12000.00") - (D("1000.00") - D("20.00"))
     assert ledger_verify().ok
 
 

@@ -32,7 +32,9 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_array
 
-GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")  # best first (the rating's scale)
+from agents.choices import GRADE_ORDER
+
+GRADES = GRADE_ORDER  # best first: the rating's scale, defined once in the core
 FEN = Decimal("0.01")
 EPS = 1e-7
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark: import a 100,000-row financial-statement file (issue 4, "bulk data in").
+"""Benchmark: import a 100,000-row financial-statement file ("bulk data in").
 
 Goal: ≤ 60 s on PostgreSQL with bounded memory (the file is read in chunks of 5,000 rows).
 The script makes its own database content: one government authority, N firms in its region
@@ -9,6 +9,7 @@ every record (a corrected file) — and prints time and peak RSS.
 
     .venv/bin/python benchmarks/import.py --database-url postgres://postgres@127.0.0.1:5432/bench_import
     .venv/bin/python benchmarks/import.py --database-url ... --rows 200000   # memory stays flat
+    .venv/bin/python benchmarks/import.py --database-url ... --smoke         # 200 rows: does it still run?
 
 The database is created when missing and migrated; rows from earlier runs are deleted first.
 """
@@ -51,7 +52,10 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--firms", type=int, default=2_000)
     parser.add_argument("--no-replace", action="store_true", help="skip the second (replacing) import")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (200 rows, 20 firms) that only checks it works")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.firms = 200, 20
     periods = -(-args.rows // args.firms)
     if periods > 100:
         parser.error("at most 100 monthly periods per firm: raise --firms")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark: the centre's outbox (issue 4, the feedback loop).
+"""Benchmark: the centre's outbox (the feedback loop).
 
 One firm with F followers (people of F different institutions, each following the firm);
 the firm publishes P items through ``publication_create`` (a third public, a third "platform
@@ -10,6 +10,7 @@ number of notifications; a second dispatch must find nothing to do.
 
     .venv/bin/python benchmarks/outbox.py --database-url postgres://postgres@127.0.0.1:5432/bench_outbox
     .venv/bin/python benchmarks/outbox.py --database-url ... --publications 2000 --followers 50
+    .venv/bin/python benchmarks/outbox.py --database-url ... --smoke   # 9 items × 3 followers: does it still run?
 
 The database is created when missing and migrated; the benchmark's own rows are replaced.
 """
@@ -44,7 +45,10 @@ def main() -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--publications", type=int, default=1000)
     parser.add_argument("--followers", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (9 publications, 3 followers)")
     args = parser.parse_args()
+    if args.smoke:
+        args.publications, args.followers = 9, 3
     if args.database_url.startswith("postgres"):
         ensure_database(args.database_url)
     os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="platform4a1c.settings.local",

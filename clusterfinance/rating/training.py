@@ -131,6 +131,9 @@ def _target(df: pd.DataFrame, target: str, bad_value) -> tuple[str, pd.Series]:
             is_bad = pd.Series(numbers == wanted_number, index=df.index).mask(text.isna())
     if not is_bad.fillna(False).any():
         seen = text.dropna().value_counts().index[:10]
+        if len(seen) == 1:
+            raise TrainingError(_("Every row of “%(column)s” has the same value “%(value)s”: training needs both good "
+                                  "and bad borrowers.") % {"column": column, "value": seen[0]})
         raise TrainingError(_("No row has the bad value “%(value)s” in column “%(column)s”; its values are: "
                               "%(values)s.") % {"value": bad_value, "column": column,
                                                 "values": "、".join(seen) or _("(none)")})
@@ -168,10 +171,32 @@ def _monotonic(edges: list[float], x: np.ndarray, y: np.ndarray) -> list[float]:
     return edges
 
 
+def _merge_alike(edges: list[float], x: np.ndarray, y: np.ndarray, alpha: float = 0.01) -> list[float]:
+    """Merge neighbouring bins whose bad rates do not differ significantly (chi-square, one degree of
+    freedom, at 1 % because the tree chose the split that looks best): a tree also splits pure noise,
+    and such bins would only add noise to the score."""
+    from scipy.stats import chi2
+
+    edges = list(edges)
+    while edges:
+        index = np.searchsorted(edges, x, side="left")
+        n = np.bincount(index, minlength=len(edges) + 1).astype(float)
+        bad = np.bincount(index, weights=y, minlength=len(edges) + 1)
+        table = np.stack([np.stack([bad[:-1], n[:-1] - bad[:-1]], 1), np.stack([bad[1:], n[1:] - bad[1:]], 1)], 1)
+        expected = table.sum(2, keepdims=True) * table.sum(1, keepdims=True) / table.sum((1, 2), keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            statistic = np.nansum(np.where(expected > 0, (table - expected) ** 2 / expected, 0.0), axis=(1, 2))
+        weakest = int(np.argmin(statistic))
+        if chi2.sf(statistic[weakest], 1) <= alpha:
+            break
+        del edges[weakest]
+    return edges
+
+
 def _numeric_feature(name: str, x: np.ndarray, y: np.ndarray, opts: TrainingOptions) -> dict:
     present = ~np.isnan(x)
     edges = _tree_edges(x[present], y[present], opts, len(x))
-    edges = _monotonic(edges, x[present], y[present])
+    edges = _merge_alike(_monotonic(edges, x[present], y[present]), x[present], y[present])
     bounds = [None, *edges, None]
     bins = [{"kind": "range", "lower": lo, "upper": hi, "label": _range_label(lo, hi)}
             for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
@@ -203,7 +228,8 @@ def _categorical_feature(name: str, text: pd.Series, y: np.ndarray, opts: Traini
         rank = {category: i for i, category in enumerate(rates.index)}
         ordinal = values.map(rank)
         keep = ordinal.notna().to_numpy()
-        edges = _tree_edges(ordinal[keep].to_numpy(dtype=float), labels[keep], opts, len(text))
+        ranks = ordinal[keep].to_numpy(dtype=float)
+        edges = _merge_alike(_tree_edges(ranks, labels[keep], opts, len(text)), ranks, labels[keep])
         position = np.searchsorted(edges, np.arange(len(rates), dtype=float), side="left")
         groups = [sorted(str(c) for c, p in zip(rates.index, position, strict=True) if p == g)
                   for g in range(len(edges) + 1)]

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ClusterFinanceConfig(AppConfig):
     name = "clusterfinance"
     verbose_name = _("Cluster and finance company")
+
+    def ready(self):
+        from .pool import permissions as pool_permissions
+        from .pool import reconcile as pool_reconcile
+
+        pool_permissions.declare()
+        pool_reconcile.register()

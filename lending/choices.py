@@ -197,6 +197,11 @@ class AccountPurpose(models.TextChoices):
     FEE_EXPENSE = "fee_expense", _("Fee expense")
     CAPITAL = "capital", _("Capital")
     PLACEMENTS = "placements", _("Funds placed with others")
+    CREDIT_LINES_DRAWN = "credit_lines_drawn", _("Credit lines drawn")
+    CREDIT_LINES_EXTENDED = "credit_lines_extended", _("Credit lines extended")
+    NOTES_ISSUED = "notes_issued", _("Notes issued")
+    NOTES_HELD = "notes_held", _("Notes held")
+    PROGRAMME_FUNDS = "programme_funds", _("Government funds held")
 
 
 ACCOUNT_TYPE_OF = {
@@ -218,6 +223,11 @@ ACCOUNT_TYPE_OF = {
     AccountPurpose.FEE_EXPENSE: AccountType.EXPENSE,
     AccountPurpose.CAPITAL: AccountType.EQUITY,
     AccountPurpose.PLACEMENTS: AccountType.ASSET,
+    AccountPurpose.CREDIT_LINES_DRAWN: AccountType.LIABILITY,
+    AccountPurpose.CREDIT_LINES_EXTENDED: AccountType.ASSET,
+    AccountPurpose.NOTES_ISSUED: AccountType.LIABILITY,
+    AccountPurpose.NOTES_HELD: AccountType.ASSET,
+    AccountPurpose.PROGRAMME_FUNDS: AccountType.LIABILITY,
 }
 # Purposes whose accounts exist once per loan (the loan's own receivable / borrowing).
 PER_LOAN_PURPOSES = (AccountPurpose.LOANS_RECEIVABLE, AccountPurpose.BORROWINGS)

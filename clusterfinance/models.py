@@ -1,0 +1,5 @@
+"""Models of module 3, one package per capability. Each package keeps its models in its own
+``models`` module; they are imported here so that Django registers them with this app.
+Add one line per package (rating, pool, guarantees, sanctions, disclosure, schemes)."""
+
+from .pool.models import FundSource, PoolPolicy, SourceMovement  # noqa: F401

@@ -1,6 +1,17 @@
 from django.urls import path
 
 from . import views
+from .rating import views_training
 
 app_name = "clusterfinance"
-urlpatterns = [path("", views.FinancePortalView.as_view(), name="portal")]
+urlpatterns = [
+    path("", views.FinancePortalView.as_view(), name="portal"),
+    # the statistical scorecard trainer (to move into the rating app's urls module once it has one)
+    path("rating/training/", views_training.TrainingUploadView.as_view(), name="rating-training"),
+    path("rating/training/<str:token>/", views_training.TrainingResultView.as_view(),
+         name="rating-training-result"),
+    path("rating/training/<str:token>/promote/", views_training.TrainingPromoteView.as_view(),
+         name="rating-training-promote"),
+    path("rating/training/<str:token>/discard/", views_training.TrainingDiscardView.as_view(),
+         name="rating-training-discard"),
+]

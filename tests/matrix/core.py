@@ -61,6 +61,11 @@ EXPECTED = {
     # --- portals: only the agent's own kind; others 404 -------------------------------------
     "enterprises:portal": Case(only("enterprise")),
     "clusterfinance:portal": Case(only("finance")),
+    # the scorecard trainer: a result lives in its trainer's session, so an unknown token is 404 to all
+    "clusterfinance:rating-training": Case(only("finance")),
+    "clusterfinance:rating-training-result": Case(only("finance", ok=404), kwargs=lambda w: {"token": "none"}),
+    "clusterfinance:rating-training-promote": Case(only("finance", ok=405), kwargs=lambda w: {"token": "none"}),
+    "clusterfinance:rating-training-discard": Case(only("finance", ok=405), kwargs=lambda w: {"token": "none"}),
     "government:portal": Case(only("government")),
     "institutions:portal": Case(only("institution")),
     "investors:portal": Case(only("investor")),

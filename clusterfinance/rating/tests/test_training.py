@@ -206,3 +206,47 @@ def test_command_bad_input_is_a_clear_command_error(tmp_path, content, args, mes
     options = {"csv": str(path), "target": "status", "bad_value": "bad"} | args
     with pytest.raises(CommandError, match=message):
         call_command("train_scorecard", **options)
+
+
+# --- staff pages ---------------------------------------------------------------------------------
+def _upload(client, tmp_path, frame=None, encoding="gbk", **fields):
+    from django.urls import reverse
+
+    path = _csv(tmp_path, borrowers(n=700) if frame is None else frame, encoding=encoding)
+    data = {"target": "status", "bad_value": "bad", "test_size": "0.3", "seed": "1", "exclude": ""} | fields
+    with path.open("rb") as f:
+        return client.post(reverse("clusterfinance:rating-training"), data | {"file": f})
+
+
+def test_staff_upload_and_see_holdout_bins_and_calibration(client_for, tmp_path, django_assert_max_num_queries):
+    client = client_for("finance_analyst")
+    response = _upload(client, tmp_path)
+    assert response.status_code == 302
+    with django_assert_max_num_queries(8):
+        page = client.get(response.url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    for text in ('data-testid="holdout-metrics"', "AUC", "KS", "Gini", 'data-testid="bins-leverage"',
+                 'data-testid="calibration-table"', "AAA", "credit_code"):
+        assert text in html
+
+
+def test_a_bad_file_shows_the_reason_on_the_form(client_for, tmp_path):
+    client = client_for("finance")
+    response = _upload(client, tmp_path, bad_value="违约")
+    assert response.status_code == 200
+    assert "No row has the bad value" in response.content.decode() or "违约" in response.content.decode()
+    assert not client.session.get("scorecard_trainings")
+
+
+def test_discard_forgets_the_training_and_others_cannot_see_it(client_for, tmp_path, world, client):
+    from django.urls import reverse
+
+    analyst = client_for("finance_analyst")
+    result_url = _upload(analyst, tmp_path).url
+    token = result_url.rstrip("/").rsplit("/", 1)[-1]
+    response = analyst.post(reverse("clusterfinance:rating-training-discard", kwargs={"token": token}))
+    assert response.status_code == 302
+    assert analyst.get(result_url).status_code == 404
+    enterprise = client_for("enterprise")
+    assert enterprise.get(reverse("clusterfinance:rating-training")).status_code == 404

@@ -78,8 +78,9 @@ def government_alerts(context, agent, limit=5):
 
 
 @register.inclusion_tag("infocenter/partials/asymmetry_summary.html")
-def asymmetry_summary(agent_ids):
-    """Information-asymmetry figures of a set of firms (the finance portal passes its members)."""
-    from ..dossier import asymmetry_for_agents
+def asymmetry_summary(agents):
+    """Information-asymmetry figures of a set of firms (the finance portal passes its members as
+    a queryset), computed in SQL so the card costs the same whatever the number of firms."""
+    from ..dossier import asymmetry_summary_for
 
-    return {"summary": asymmetry_for_agents(agent_ids)["summary"]}
+    return {"summary": asymmetry_summary_for(agents)}

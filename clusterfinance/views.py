@@ -1,9 +1,12 @@
 """The finance company's portal: its cluster, the member firms it knows and rates, the
-institutions and investors that fund it, registrations waiting for a decision."""
+institutions and investors that fund it, registrations waiting for a decision.
+
+Everything on the home is a count, an aggregate or one page of members, so the page costs
+the same for 40 members or 10,000."""
 
 import json
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.views.generic import TemplateView
 
 from agents.choices import AgentKind, SizeClass
@@ -16,7 +19,10 @@ from agents.selectors import (
     members_of,
     pending_registrations,
 )
+from agents.tables import firm_search, firm_table
 from lending.selectors import lender_summary
+
+from .forms import MemberSearchForm
 
 
 class FinancePortalView(PortalMixin, TemplateView):
@@ -27,16 +33,20 @@ class FinancePortalView(PortalMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         cluster = cluster_of_finance_company(self.agent)
         user = self.request.user
-        firms = cluster_participants(user=user, cluster=cluster, kind="enterprise") if cluster else None
         ctx.update(cluster=cluster, staff=members_of(self.agent), pending_count=pending_registrations(user).count(),
                    lending_summary=lender_summary(user=user, lender=self.agent))
         if cluster:
+            firms = cluster_participants(user=user, cluster=cluster, kind="enterprise")
+            search = MemberSearchForm(self.request.GET)
+            q = search.cleaned_data["q"] if search.is_valid() else ""  # a bad search is shown, not applied
             ctx.update(
+                # the centre's information-asymmetry card takes the members as a subquery
                 firms=firms,
-                # for the centre's information-asymmetry card (computed per set of agent ids)
-                member_ids=firms.values("pk"),
-                firm_totals=firms.aggregate(employees=Sum("enterprise_profile__employees"),
-                                            revenue=Sum("enterprise_profile__annual_revenue")),
+                firm_totals=firms.order_by().aggregate(count=Count("pk"),
+                                                       employees=Sum("enterprise_profile__employees"),
+                                                       revenue=Sum("enterprise_profile__annual_revenue")),
+                firm_search=search,
+                firm_table=firm_table(firm_search(firms, q), cluster=cluster, request=self.request, public=False),
                 institutions=cluster_participants(user=user, cluster=cluster, kind="institution"),
                 investor_count=cluster_participants(user=user, cluster=cluster, kind="investor").count(),
                 chart_industry=json.dumps([

@@ -4,10 +4,12 @@ from django.views.generic import TemplateView
 
 from agents.choices import AgentKind
 from agents.portal import PortalMixin
-from agents.selectors import cluster_participants, clusters_of, members_of
+from agents.selectors import clusters_of, members_of
+from agents.tables import firm_table
 from lending.selectors import lender_summary
 
-from ..models import InstitutionProfile
+from ..forms import FirmSearchForm
+from ..selectors import institution_profile, register_firms
 
 
 class InstitutionPortalView(PortalMixin, TemplateView):
@@ -18,11 +20,16 @@ class InstitutionPortalView(PortalMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         clusters = list(clusters_of(self.agent))
         ctx.update(
-            profile=InstitutionProfile.objects.filter(agent=self.agent).first(),
+            profile=institution_profile(self.agent),
             members=members_of(self.agent),
             lending_summary=lender_summary(user=self.request.user, lender=self.agent),
             clusters=clusters,
-            firms=cluster_participants(user=self.request.user, cluster=clusters[0], kind="enterprise")
-            if clusters else [],
         )
+        if clusters:
+            # the register of the first cluster served, a page at a time (bad search: shown, not applied)
+            search = FirmSearchForm(self.request.GET)
+            q = search.cleaned_data["q"] if search.is_valid() else ""
+            firms = register_firms(user=self.request.user, cluster=clusters[0], q=q)
+            ctx.update(firm_search=search,
+                       firm_table=firm_table(firms, cluster=clusters[0], request=self.request, public=True))
         return ctx

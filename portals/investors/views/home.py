@@ -4,9 +4,11 @@ from django.views.generic import TemplateView
 
 from agents.choices import AgentKind
 from agents.portal import PortalMixin
-from agents.selectors import cluster_participants, clusters_of
+from agents.selectors import clusters_of
+from agents.tables import firm_table
 
-from ..models import InvestorProfile
+from ..forms import FirmSearchForm
+from ..selectors import investor_profile, register_firms
 
 
 class InvestorPortalView(PortalMixin, TemplateView):
@@ -16,10 +18,12 @@ class InvestorPortalView(PortalMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         clusters = list(clusters_of(self.agent))
-        ctx.update(
-            profile=InvestorProfile.objects.filter(agent=self.agent).first(),
-            clusters=clusters,
-            firms=cluster_participants(user=self.request.user, cluster=clusters[0], kind="enterprise")
-            if clusters else [],
-        )
+        ctx.update(profile=investor_profile(self.agent), clusters=clusters)
+        if clusters:
+            # the register of the first cluster, a page at a time (bad search: shown, not applied)
+            search = FirmSearchForm(self.request.GET)
+            q = search.cleaned_data["q"] if search.is_valid() else ""
+            firms = register_firms(user=self.request.user, cluster=clusters[0], q=q)
+            ctx.update(firm_search=search,
+                       firm_table=firm_table(firms, cluster=clusters[0], request=self.request, public=True))
         return ctx

@@ -284,7 +284,7 @@ class ProductForm(forms.Form):
                                             widget=forms.Select(attrs=SELECT))
     min_rating = forms.CharField(label=_("Minimum credit rating"), max_length=10, required=False,
                                  widget=forms.TextInput(attrs=TEXT),
-                                 help_text=_("Eligibility once ratings exist; empty means no minimum."))
+                                 help_text=_("Recorded with the product only: the platform does not rate firms yet, so applications are not checked against it."))
     accepts_platform_payments = forms.BooleanField(label=_("Accepts repayments through the platform"),
                                                    required=False, initial=True,
                                                    widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))

@@ -198,10 +198,12 @@ def cluster_join(*, cluster: Cluster, agent, joined_on=None, member_no: str = ""
 @transaction.atomic
 def cluster_leave(*, cluster: Cluster, agent, left_on=None) -> ClusterMembership:
     """End ``agent``'s membership of ``cluster`` on ``left_on`` (today): from that day it is a
-    former member, seen by the finance company like any other firm."""
+    former member, seen by the finance company like any other firm. A leave announced for a later
+    day keeps the membership active until then (``current_membership_q`` reads the date)."""
     membership = ClusterMembership.objects.select_for_update().get(cluster=cluster, agent=agent)
-    membership.status = ParticipationStatus.LEFT
     membership.left_on = left_on or timezone.localdate()
+    if membership.left_on <= timezone.localdate():
+        membership.status = ParticipationStatus.LEFT
     membership.full_clean()
     membership.save(update_fields=["status", "left_on"])
     return membership

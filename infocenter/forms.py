@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.choices import AgentKind
+from agents.jsondata import json_loads_strict
 
 from .choices import (
     REPORT_CATEGORY_TYPE,
@@ -20,7 +21,7 @@ from .choices import (
     Visibility,
     categories_for_kind,
 )
-from .validators import validate_attachment
+from .validators import validate_attachment, validate_period
 
 TEXT = {"class": "form-control"}
 SELECT = {"class": "form-select"}
@@ -35,9 +36,12 @@ class JSONTextField(forms.CharField):
         if not value:
             return {}
         try:
-            data = json.loads(value)
-        except ValueError:
-            raise forms.ValidationError(_("Structured data must be valid JSON, e.g. {\"revenue\": \"1200000.00\"}."))
+            data = json_loads_strict(value)
+        except forms.ValidationError as error:
+            if error.code != "json_invalid":  # NaN, 1e400, nesting: the loader's message says it all
+                raise
+            raise forms.ValidationError([_("Structured data must be valid JSON, e.g. {\"revenue\": \"1200000.00\"}."),
+                                         *error.messages])
         if not isinstance(data, dict):
             raise forms.ValidationError(_("Structured data must be a JSON object ({…})."))
         return data
@@ -77,6 +81,9 @@ class PublicationForm(forms.Form):
 
             choices = [c for c in choices if CATEGORY_MODULE[c[0]] == module] or choices
         self.fields["category"].choices = choices
+
+    def clean_period(self):
+        return validate_period(self.cleaned_data.get("period"))  # the services check it again
 
     def clean(self):
         data = super().clean()

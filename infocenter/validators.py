@@ -65,3 +65,27 @@ def validate_attachment(file) -> None:
                     break
         else:
             raise ValidationError(_("A text file must be UTF-8 or GBK."), code="attachment_encoding")
+
+
+# A publication may announce what lies ahead (a policy for next year, a financing plan), but not
+# a period no reader could plan for: a year this far ahead is a typing error.
+PERIOD_YEARS_AHEAD = 10
+
+
+def validate_period(raw, *, allow_future: bool = True, today=None) -> str:
+    """The one check of a publication's period, shared by the form, the API and the services:
+    a month (``2026-09``), a quarter (``2026Q3``) or a year (``2026``), parsed by the same
+    ``parse_period`` as firm records (so ``2026-02-30`` is refused and ``2026年9月`` becomes
+    ``2026-09``). Returns the normalised label; an empty period stays empty."""
+    if raw is None or not str(raw).strip():
+        return ""
+    from django.utils import timezone
+
+    from .imports.values import parse_period  # imported here: the models import this module
+
+    today = today or timezone.localdate()
+    period = parse_period(raw, today=today, allow_future=allow_future)
+    if period.start.year > today.year + PERIOD_YEARS_AHEAD:
+        raise ValidationError(_("The period %(value)s is too far ahead (at most %(years)s years)."),
+                              code="period_far", params={"value": period.label, "years": PERIOD_YEARS_AHEAD})
+    return period.label

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agents.money import MAX_AMOUNT, parse_amount, quantize
+from agents.money import MAX_AMOUNT, parse_amount, quantize, refuse_fullwidth
 from agents.validators import normalise_uscc, validate_uscc
 
 from ..choices import PeriodType
@@ -98,10 +98,11 @@ def _year(y: int, raw) -> int:
     return y
 
 
-def parse_period(raw, *, today: date | None = None) -> Period:
+def parse_period(raw, *, today: date | None = None, allow_future: bool = False) -> Period:
     """A month (2026-09, 2026年9月, 202609), a quarter (2026Q3, 2026年第三季度) or a year (2026).
     A full date names its month (30 February is refused). A period that has not started is
-    refused: records describe the past."""
+    refused (records describe the past) unless ``allow_future`` (a publication may announce a
+    policy or a plan)."""
     text = clean_text(raw).lower()
     if not text:
         raise ValidationError(_("The period is missing."), code="required")
@@ -142,17 +143,27 @@ def parse_period(raw, *, today: date | None = None) -> Period:
         raise ValidationError(
             _("“%(value)s” is not a period; write a month as 2026-09, a quarter as 2026Q3 or a year as 2026."),
             code="invalid_period", params={"value": raw})
-    if period.start > today:
+    if period.start > today and not allow_future:
         raise ValidationError(_("The period %(value)s has not started yet."), code="period_future",
                               params={"value": period.label})
     return period
 
 
+_EMPTY_CELLS = ("", "-", "—")
+
+
+def _number_text(raw) -> str:
+    """A number cell as typed, spaces removed. Not NFKC-normalised: full-width digits are refused
+    by the one rule of ``agents.money`` (as in every form), not silently converted."""
+    return str(raw if raw is not None else "").strip()
+
+
 def parse_figure(raw, *, signed: bool = False, scale: Decimal | None = None) -> Decimal | None:
-    """An amount in yuan (or in 万元 when the header says so); empty → None."""
+    """An amount in yuan (or in 万元 when the header says so); empty → None. Parsed by
+    ``agents.money.parse_amount``: full-width digits, floats, NaN and absurd sizes are refused."""
     if isinstance(raw, str) or raw is None:
-        text = clean_text(raw)
-        if text in ("", "-", "—"):
+        text = _number_text(raw)
+        if text in _EMPTY_CELLS:
             return None
         raw = text
     try:
@@ -169,9 +180,11 @@ def parse_count(raw) -> int | None:
     """A head count: a whole number, 0 or more; empty → None."""
     if isinstance(raw, float):
         raise ValidationError(_("Counts must be whole numbers."), code="float")
-    text = clean_text(raw).replace(",", "")
-    if text in ("", "-", "—"):
+    text = _number_text(raw)
+    if text in _EMPTY_CELLS:
         return None
+    refuse_fullwidth(text)
+    text = text.replace(",", "")
     if text.endswith(".0"):  # spreadsheets store 12 as 12.0
         text = text[:-2]
     if not re.fullmatch(r"\d{1,9}", text):

@@ -8,9 +8,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agents.jsondata import json_check_value
+
 from ..choices import CATEGORY_MODULE, PUBLISHER_KINDS, Category, PublicationStatus, Visibility
 from ..models import Publication
 from ..permissions import require_member
+from ..validators import validate_period
 from .checks import check_data, reject_nul
 from .events import event_emit
 
@@ -26,6 +29,24 @@ def _check_publisher(*, publisher, subject, category: str, author) -> None:
         if publisher.pk != subject.pk:
             # People publish about their own agent; reports about others are Reports.
             raise PermissionDenied(_("You can only publish about your own organisation."))
+
+
+def _period(period) -> str:
+    """Every path that writes a publication checks its period here (form, API, other apps)."""
+    try:
+        return validate_period(period)
+    except ValidationError as error:
+        raise ValidationError({"period": error.messages})
+
+
+def _data(data) -> dict:
+    """Structured data: a JSON object within the strict loader's limits (no NaN or infinity,
+    nothing beyond a float's range, not nested too deeply), whoever calls."""
+    try:
+        json_check_value(data)  # first: the NUL check below serialises the data
+    except ValidationError as error:
+        raise ValidationError({"data": error.messages})
+    return check_data(data)
 
 
 def _kinds(visibility: str, audience_kinds) -> str:
@@ -64,7 +85,8 @@ def publication_create(*, subject, category: str, title: str, body: str = "", da
     publisher = publisher or subject
     _check_publisher(publisher=publisher, subject=subject, category=category, author=author)
     reject_nul(title=title, body=body, period=period, key=key)
-    data = check_data(data)
+    data = _data(data)
+    period = _period(period)
     if key:
         existing = _by_key(subject=subject, category=category, key=key)
         if existing is not None:
@@ -139,7 +161,9 @@ def publication_update_draft(*, publication: Publication, author, audience_kinds
             raise TypeError(field)
         setattr(publication, field, value)
     reject_nul(title=publication.title, body=publication.body, period=publication.period)
-    publication.data = check_data(publication.data)
+    publication.data = _data(publication.data)
+    if "period" in changes:
+        publication.period = _period(publication.period)
     _check_publisher(publisher=publication.publisher, subject=publication.subject, category=publication.category,
                      author=author)
     publication.audience_kinds = _kinds(publication.visibility,
@@ -167,7 +191,8 @@ def publication_correct(*, publication: Publication, author, correction_note: st
     if not (correction_note or "").strip():
         raise ValidationError({"correction_note": _("Say what was corrected.")})
     reject_nul(correction_note=correction_note, title=title, body=body, period=period)
-    data = check_data(data) if data is not None else None
+    data = _data(data) if data is not None else None
+    period = _period(period) if period is not None else None
     visibility = visibility or old.visibility
     new = Publication(
         lineage=old.lineage, version=old.version + 1, previous=old, is_current=True,

@@ -91,7 +91,10 @@ def test_government_creates_a_record_with_exact_decimals(world):
 @pytest.mark.parametrize("change,field,message", [
     ({"credit_code": "91330784MA2ABCDE1X"}, "credit_code", "check character"),
     ({"period": "2026-02-30"}, "period", "that month has 28 days"),
-    ({"revenue": "１２.３４５"}, "revenue", "at most two decimals"),
+    ({"revenue": "12.345"}, "revenue", "at most two decimals"),
+    ({"revenue": "１２３"}, "revenue", "use half-width digits, e.g. 123"),
+    ({"revenue": "1e3000000"}, "revenue", "too large"),
+    ({"revenue": "-1e3000000"}, "revenue", "cannot be negative"),
     ({"revenue": "NaN"}, "revenue", "not an amount"),
     ({"revenue": True}, "revenue", "Give the amount"),
     ({"revenue": None}, "revenue", "required"),

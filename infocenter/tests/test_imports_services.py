@@ -134,11 +134,37 @@ def test_a_bad_cell_fails_the_whole_file_and_nothing_changes(world, column, valu
     assert message in report
 
 
-def test_full_width_digits_and_thousands_separators_are_read(world):
-    rows = statement_rows([world.firm], periods=("２０２６Ｑ１",), revenue="１，２３４．５０")
+def test_full_width_amounts_are_refused_as_in_every_form_and_nothing_is_saved(world):
+    # One rule on every path (agents.money): the error shows the half-width number to retype.
+    rows = statement_rows([world.firm], revenue="１，２３４．５０")
+    job = run(world, csv_bytes(rows))
+    assert job.status == ImportStatus.FAILED
+    error = job.error_preview[0]
+    assert error["column"] == "D 营业收入"
+    assert "full-width" in error["message"] and "1,234.50" in error["message"]
+    assert not FirmRecord.objects.exists()
+
+
+@pytest.mark.parametrize(("parser", "raw", "meant"), [
+    ("parse_count", "１２", "12"), ("parse_count", "1２", "12"), ("parse_figure", "１２３．４", "123.4"),
+    ("parse_figure", "￥１２３", "123"),
+])
+def test_full_width_counts_and_figures_are_refused_with_the_number_meant(parser, raw, meant):
+    from infocenter.imports import values
+
+    with pytest.raises(ValidationError) as caught:
+        getattr(values, parser)(raw)
+    assert caught.value.code == "fullwidth"
+    assert f"e.g. {meant}" in caught.value.messages[0]
+
+
+def test_full_width_periods_and_half_width_thousands_separators_are_read(world):
+    # A period is an identifier, not an amount: it is normalised (its own checks catch a misreading).
+    rows = statement_rows([world.firm], periods=("２０２６Ｑ１",), revenue="1,234.50")
     job = run(world, csv_bytes(rows))
     assert job.status == ImportStatus.SUCCEEDED, job.error_preview
-    assert FirmRecord.objects.get(agent=world.firm).revenue == Decimal("1234.50")
+    record = FirmRecord.objects.get(agent=world.firm)
+    assert (record.period, record.revenue) == ("2026Q1", Decimal("1234.50"))
 
 
 def test_formula_cells_in_excel_are_refused(world):

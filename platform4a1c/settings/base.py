@@ -233,8 +233,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # limit/offset paging with a maximum page size (200) and a 400 for a limit that is no number
+    "DEFAULT_PAGINATION_CLASS": "infocenter.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
+    # JSON bodies through the core's strict loader everywhere (the API views also name it)
+    "DEFAULT_PARSER_CLASSES": ["infocenter.api.parsers.DecimalJSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "4A+1C platform API",

@@ -57,3 +57,85 @@ def test_production_settings_require_mfa_by_default():
 def test_production_settings_have_no_default_secret():
     result = _production({"DJANGO_SECRET_KEY": None})
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+# --- staff and superusers: the admin reaches every table -----------------------------------------
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+
+def _staff(django_user_model, **flags):
+    return django_user_model.objects.create_user(username="ops", email="ops@example.cn",
+                                                 password="S3cure-pass-phrase", **flags)
+
+
+def _with_mfa_session(client, user):
+    """A session that passed the second factor, as allauth's login records it."""
+    from allauth.account.internal.flows.login import record_authentication
+    from django.test import RequestFactory
+
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    record_authentication(request, user, "mfa", type="totp")
+    request.session.save()
+
+
+def test_a_superuser_without_any_membership_must_set_up_totp_before_the_admin(client, world, settings):
+    settings.PLATFORM_REQUIRE_MFA = True
+    superuser = world.users["superuser"]  # no agent membership at all
+    client.force_login(superuser)
+    for url in ("/admin/", "/admin/agents/agent/", "/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp"), url
+
+
+def test_a_staff_account_without_membership_must_set_up_totp(client, django_user_model, settings):
+    settings.PLATFORM_REQUIRE_MFA = True
+    staff = _staff(django_user_model, is_staff=True)
+    client.force_login(staff)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_the_admin_needs_a_session_that_passed_the_second_factor(client, world, settings):
+    settings.PLATFORM_REQUIRE_MFA = True
+    superuser = world.users["superuser"]
+    Authenticator.objects.create(user=superuser, type=Authenticator.Type.TOTP, data={"secret": TOTP_SECRET})
+    client.force_login(superuser)  # a password-only session
+    response = client.get("/admin/agents/agent/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('mfa_reauthenticate')}?next=%2Fadmin%2Fagents%2Fagent%2F"
+    assert client.get(response["Location"]).status_code == 200  # the page that asks for the code
+    _with_mfa_session(client, superuser)
+    assert client.get("/admin/agents/agent/").status_code == 200
+
+
+def test_the_admin_password_form_is_replaced_by_the_login_that_asks_for_the_code(client, world, settings):
+    settings.PLATFORM_REQUIRE_MFA = True
+    response = client.get("/admin/login/?next=/admin/agents/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next=%2Fadmin%2Fagents%2F"
+    # posting a password straight to the admin's form logs nobody in
+    superuser = world.users["superuser"]
+    superuser.set_password("S3cure-pass-phrase")
+    superuser.save()
+    client.post("/admin/login/", {"username": superuser.username, "password": "S3cure-pass-phrase"})
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_superuser_login_with_totp_asks_for_the_code(client, world, settings):
+    settings.PLATFORM_REQUIRE_MFA = True
+    superuser = world.users["superuser"]
+    superuser.set_password("S3cure-pass-phrase")
+    superuser.save()
+    Authenticator.objects.create(user=superuser, type=Authenticator.Type.TOTP, data={"secret": TOTP_SECRET})
+    response = client.post(reverse("account_login") + "?next=/admin/",
+                           {"login": superuser.email, "password": "S3cure-pass-phrase"})
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")  # not logged in yet
+
+
+def test_without_the_setting_staff_are_not_stopped(client, world, settings):
+    settings.PLATFORM_REQUIRE_MFA = False
+    client.force_login(world.users["superuser"])
+    assert client.get("/admin/").status_code == 200

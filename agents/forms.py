@@ -15,6 +15,9 @@ class RegistrationForm(forms.Form):
                  (AgentKind.INVESTOR, _("a private investor"))],
         widget=forms.RadioSelect,
     )
+    cluster = forms.ModelChoiceField(
+        label=_("Cluster you ask to join"), queryset=None, empty_label=_("Choose a cluster"),
+        help_text=_("Its finance company checks your registration; no other finance company sees it."))
     name = forms.CharField(label=_("Name (firm or person)"), max_length=200)
     region_code = forms.CharField(label=_("Region code (GB/T 2260)"), max_length=6,
                                   validators=[region_code_validator])
@@ -24,6 +27,13 @@ class RegistrationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password (again)"), widget=forms.PasswordInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Cluster
+
+        # The register of clusters is public (every cluster names its finance company).
+        self.fields["cluster"].queryset = Cluster.objects.select_related("finance_company").order_by("name")
 
     def clean_credit_code(self):
         code = normalise_uscc(self.cleaned_data.get("credit_code", ""))

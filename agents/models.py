@@ -52,6 +52,12 @@ class Agent(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=AgentStatus.choices, default=AgentStatus.ACTIVE, db_index=True
     )
+    # A self-registration names the cluster it asks to join: only that cluster's finance company
+    # sees and decides it (kept after the decision, as the record of what was asked).
+    requested_cluster = models.ForeignKey(
+        "agents.Cluster", on_delete=models.PROTECT, null=True, blank=True, related_name="registration_requests",
+        verbose_name=_("cluster asked to join"),
+    )
     group = models.OneToOneField(
         "auth.Group", on_delete=models.PROTECT, null=True, blank=True, related_name="agent",
         help_text=_("The Django group that holds this agent's object permissions."),
@@ -120,8 +126,9 @@ class Agent(models.Model):
         fc_ids = viewer.ids_of(AgentKind.FINANCE_COMPANY)
         if fc_ids:
             q |= cluster_members_q(finance_company=fc_ids)
-            # registrations waiting for the finance company's decision
-            q |= Q(status=AgentStatus.PENDING, kind__in=SELF_REGISTER_KINDS)
+            # registrations waiting for the decision of the finance company of the cluster they ask to join
+            q |= Q(status=AgentStatus.PENDING, kind__in=SELF_REGISTER_KINDS,
+                   requested_cluster__finance_company_id__in=fc_ids)
         return q
 
 

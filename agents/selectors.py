@@ -72,7 +72,8 @@ def members_of(agent: Agent):
 
 
 def pending_registrations(user):
-    return Agent.objects.restrict(user).filter(status=AgentStatus.PENDING).order_by("created_at")
+    return (Agent.objects.restrict(user).filter(status=AgentStatus.PENDING).select_related("requested_cluster")
+            .order_by("created_at"))
 
 
 # --- the cluster register ---------------------------------------------------------------------

@@ -127,28 +127,36 @@ def invitations_expire(*, now=None) -> int:
 
 @transaction.atomic
 def registration_submit(*, kind: str, name: str, region_code: str, region: str, credit_code: str,
-                        email: str, password: str) -> Membership:
-    """Public self-registration of a firm or a private investor: the agent waits, pending,
-    until staff approve it; the user can log in and sees that it is pending."""
+                        email: str, password: str, cluster: Cluster | None) -> Membership:
+    """Public self-registration of a firm or a private investor asking to join ``cluster``: the
+    agent waits, pending, until the finance company of that cluster (or a superuser) decides;
+    the user can log in and sees that it is pending."""
     from django.contrib.auth.password_validation import validate_password
 
     if kind not in SELF_REGISTER_KINDS:
         raise ValidationError(_("Only firms and private investors may register themselves."))
+    if cluster is None:
+        raise ValidationError({"cluster": _("Choose the cluster you ask to join.")})
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("An account with this e-mail already exists.")})
     validate_password(password)
     agent = agent_create(kind=kind, name=name, region_code=region_code, region=region,
                          credit_code=credit_code, status=AgentStatus.PENDING)
+    agent.requested_cluster = cluster
+    agent.save(update_fields=["requested_cluster"])
     user = user_get_or_create(email=email, password=password)
     role = ROLES_BY_KIND[kind][0]
     return membership_create(user=user, agent=agent, role=role)
 
 
 def _may_approve(user, agent: Agent) -> bool:
+    """A superuser, or staff of the finance company of the cluster the registrant asks to join
+    (any other finance company's staff may not, whatever region it is in)."""
     if user.is_superuser:
         return True
-    viewer = viewer_for(user)
-    return AgentKind.FINANCE_COMPANY in viewer.kinds and agent.kind in SELF_REGISTER_KINDS
+    if agent.kind not in SELF_REGISTER_KINDS or agent.requested_cluster_id is None:
+        return False
+    return agent.requested_cluster.finance_company_id in viewer_for(user).ids_of(AgentKind.FINANCE_COMPANY)
 
 
 @transaction.atomic
@@ -163,6 +171,8 @@ def agent_decide(*, agent: Agent, approve: bool, decided_by) -> Agent:
     agent.approved_at = timezone.now()
     agent.approved_by = decided_by
     agent.save(update_fields=["status", "approved_at", "approved_by"])
+    if approve and agent.requested_cluster_id:
+        cluster_join(cluster=agent.requested_cluster, agent=agent)  # approving is admitting to the cluster
     return agent
 
 

@@ -48,6 +48,7 @@ class RegistrationView(FormView):
             membership = services.registration_submit(
                 kind=data["kind"], name=data["name"], region_code=data["region_code"], region=data["region"],
                 credit_code=data["credit_code"], email=data["email"], password=data["password1"],
+                cluster=data["cluster"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)

@@ -24,9 +24,12 @@ def test_investor_is_seen_by_itself_the_government_and_the_finance_company(world
         assert world.investor.pk not in visible(world.users[role]), role
 
 
-def test_pending_registrations_are_seen_by_the_finance_company_only(world):
-    pending = AgentFactory(status=AgentStatus.PENDING, region_code="110101", region="北京市东城区")
+def test_pending_registrations_are_seen_by_the_finance_company_of_the_cluster_asked_only(world):
+    pending = AgentFactory(status=AgentStatus.PENDING, region_code="110101", region="北京市东城区",
+                           requested_cluster=world.cluster)
+    unasked = AgentFactory(status=AgentStatus.PENDING, region_code="110101", region="北京市东城区")
     assert pending.pk in visible(world.users["finance"])
+    assert unasked.pk not in visible(world.users["finance"])  # another cluster's, or none named
     assert pending.pk not in visible(world.users["enterprise"])
     assert pending.pk not in visible(world.users["institution"])
 

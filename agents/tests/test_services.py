@@ -54,7 +54,7 @@ def test_self_registration_waits_for_the_finance_company(world):
     code = make_uscc(division="330784", serial=12345678)
     membership = services.registration_submit(kind=AgentKind.ENTERPRISE, name="新注册五金有限公司", region_code="330784",
                                               region="永康市", credit_code=code, email="new@example.cn",
-                                              password="Str0ng-pass-2026")
+                                              password="Str0ng-pass-2026", cluster=world.cluster)
     agent = membership.agent
     assert agent.status == AgentStatus.PENDING
     with pytest.raises(PermissionDenied):
@@ -70,7 +70,8 @@ def test_registration_with_a_taken_email_changes_nothing(world):
     before = Agent.objects.count()
     with pytest.raises(ValidationError):
         services.registration_submit(kind=AgentKind.INVESTOR, name="张三", region_code="330784", region="永康市",
-                                     credit_code="", email="enterprise@example.cn", password="Str0ng-pass-2026")
+                                     credit_code="", email="enterprise@example.cn", password="Str0ng-pass-2026",
+                                     cluster=world.cluster)
     assert Agent.objects.count() == before
 
 
@@ -78,4 +79,4 @@ def test_banks_cannot_self_register(world):
     with pytest.raises(ValidationError):
         services.registration_submit(kind=AgentKind.INSTITUTION, name="某银行", region_code="330784", region="永康市",
                                      credit_code=make_uscc(division="330784", serial=3), email="b@example.cn",
-                                     password="Str0ng-pass-2026")
+                                     password="Str0ng-pass-2026", cluster=world.cluster)

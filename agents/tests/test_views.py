@@ -29,7 +29,7 @@ def test_registration_then_approval_then_portal(client, world):
     response = client.post(reverse("register"), {
         "kind": "enterprise", "name": "新五金有限公司", "region_code": "330784", "region": "永康市",
         "credit_code": make_uscc(division="330784", serial=4242), "email": "boss@example.cn",
-        "password1": "Str0ng-pass-2026", "password2": "Str0ng-pass-2026",
+        "password1": "Str0ng-pass-2026", "password2": "Str0ng-pass-2026", "cluster": world.cluster.pk,
     })
     assert response.status_code == 302 and response["Location"] == reverse("registration-pending")
     assert client.get(reverse("portal-home"))["Location"] == reverse("registration-pending")

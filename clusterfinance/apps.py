@@ -12,3 +12,7 @@ class ClusterFinanceConfig(AppConfig):
 
         pool_permissions.declare()
         pool_reconcile.register()
+        # the centre shows the monthly platform disclosure's data as labelled, formatted rows
+        from .disclosure.monthly import display_register
+
+        display_register()

@@ -3,3 +3,4 @@
 Add one line per package (rating, pool, guarantees, sanctions, disclosure, schemes)."""
 
 from .pool.models import FundSource, PoolPolicy, SourceMovement  # noqa: F401
+from .disclosure.models import DisclosureCursor  # noqa: F401

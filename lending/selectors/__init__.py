@@ -11,6 +11,15 @@ from .applications import (
     awaiting_disbursement,
     queue_counts,
 )
+from .disclosure import (
+    LOAN_FACT_KINDS,
+    PlatformFigures,
+    applications_to_disclose,
+    cluster_disclosure_figures,
+    loans_changed_since,
+    loans_to_disclose,
+    repayment_months,
+)
 from .loans import (
     book_totals,
     borrowers_of,
@@ -38,6 +47,9 @@ from .portfolio import (
 from .products import lenders_serving, products_for_borrower, products_for_lender, products_offered, schedule_preview
 
 __all__ = [
+    # the finance company's disclosure
+    "LOAN_FACT_KINDS", "PlatformFigures", "applications_to_disclose", "cluster_disclosure_figures",
+    "loans_changed_since", "loans_to_disclose", "repayment_months",
     "APPLICATION_QUEUE_STATUSES", "QUEUE_OPEN", "BorrowerSummary", "PortfolioFigures", "account_postings",
     "applications_for_applicant", "applications_for_lender", "awaiting_disbursement", "book_totals", "borrower_summary",
     "borrowers_of", "disbursements_by_month", "ledger_accounts", "lender_summary", "lenders_of_region",

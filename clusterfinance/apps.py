@@ -16,3 +16,9 @@ class ClusterFinanceConfig(AppConfig):
         from .disclosure.monthly import display_register
 
         display_register()
+
+        from .rating import events as rating_events
+        from .rating import tasks as rating_tasks  # noqa: F401  (Celery finds the rating's tasks)
+
+        # the feedback loop: new information about a firm re-scores it; a grade change is notified
+        rating_events.register()

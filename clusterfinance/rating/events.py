@@ -1,0 +1,83 @@
+"""Event kinds the rating writes, and its handlers of the centre's events (registered in
+``ClusterFinanceConfig.ready()``)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.urls import reverse
+
+from agents.models import Membership
+from infocenter.models import Event, Notification
+
+from .models import RATING_CATEGORY
+
+try:  # the centre's register of event kinds (every kind is declared once by its owner)
+    from infocenter.event_kinds import event_kind_declare
+except ImportError:  # pragma: no cover - before the register existed, kinds were plain strings
+    def event_kind_declare(name: str, **options) -> str:
+        return name
+
+try:
+    from infocenter.event_kinds import RESCORE_REQUESTED
+except ImportError:  # pragma: no cover
+    from infocenter.services.events import RESCORE_REQUESTED
+
+logger = logging.getLogger(__name__)
+
+# A firm's grade changed (payload: rating_id, grade, previous_grade, pd, version_id, upgrade).
+RATING_CHANGED = event_kind_declare("rating.changed", owner="clusterfinance")
+
+
+def _about_a_rating(event: Event) -> bool:
+    """Our own publication of a grade change asks the centre for a re-score too; that would
+    only re-rate the firm on the same inputs, so it is skipped."""
+    reason = event.payload.get("reason", "")
+    if not reason.startswith("publication."):
+        return False
+    source = Event.objects.filter(pk=event.payload.get("source_event_id")).values_list("payload", flat=True).first()
+    return bool(source) and source.get("category") == RATING_CATEGORY
+
+
+def on_rescore_requested(event: Event) -> None:
+    """Re-score the firms the event concerns, through Celery, once this delivery commits (the
+    task takes ids and re-scores from the current data, so a repeated request is harmless)."""
+    ids = sorted({int(i) for i in (event.payload.get("agent_ids") or [])} | (
+        {event.subject_agent_id} if event.subject_agent_id else set()))
+    if not ids or _about_a_rating(event):
+        return
+    event_id = event.pk
+
+    def enqueue():
+        from .tasks import ratings_rescore_agents
+
+        try:
+            ratings_rescore_agents.delay(agent_ids=ids, source_event_id=event_id)
+        except Exception:  # the broker may be down: the nightly run re-scores everyone
+            logger.warning("could not enqueue a re-score of %s", ids, exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+def notify_rating_changed(event: Event) -> None:
+    """Tell the firm's own people that its grade changed (followers hear of the publication)."""
+    p = event.payload
+    if not event.subject_agent_id:
+        return
+    users = list(Membership.objects.filter(agent_id=event.subject_agent_id, is_active=True)
+                 .values_list("user_id", flat=True))
+    up = p.get("upgrade")
+    text = (f"您的信用评级已{'上调' if up else '下调'}：{p.get('previous_grade')} → {p.get('grade')}。"
+            f" Your credit rating was {'upgraded' if up else 'downgraded'}: {p.get('previous_grade')} → {p.get('grade')}.")
+    Notification.objects.bulk_create(
+        [Notification(user_id=uid, event=event, kind=event.kind, url=reverse("clusterfinance:rating:mine"),
+                      params={"text": text, "grade": p.get("grade"), "previous_grade": p.get("previous_grade")})
+         for uid in users], ignore_conflicts=True)
+
+
+def register() -> None:
+    from infocenter.services.events import register_handler
+
+    register_handler(RESCORE_REQUESTED, on_rescore_requested, name="clusterfinance.rating.rescore")
+    register_handler(RATING_CHANGED, notify_rating_changed, name="clusterfinance.rating.notify")

@@ -1,0 +1,32 @@
+"""Celery tasks of the rating: thin, take ids, idempotent (a re-run on unchanged inputs writes nothing)."""
+
+from celery import shared_task
+
+from .choices import RatingTrigger
+
+
+@shared_task(name="clusterfinance.rating.tasks.ratings_rescore_agents", acks_late=True)
+def ratings_rescore_agents(*, agent_ids: list[int], source_event_id: int | None = None) -> int:
+    """Re-score these firms now (the feedback loop: new information about them)."""
+    from .services import ratings_rescore
+
+    return len(ratings_rescore(agent_ids=agent_ids, trigger=RatingTrigger.EVENT, source_event_id=source_event_id))
+
+
+@shared_task(name="clusterfinance.rating.tasks.ratings_rescore_company", acks_late=True)
+def ratings_rescore_company(*, finance_company_id: int, trigger: str = RatingTrigger.PROMOTION) -> int:
+    """Re-score every member of one finance company's cluster (a new version is in use)."""
+    from agents.models import Agent, cluster_members_q
+
+    from .services import ratings_rescore
+
+    firms = Agent.objects.filter(cluster_members_q(finance_company=finance_company_id, kind="enterprise"))
+    return len(ratings_rescore(agent_ids=firms.values("pk"), trigger=trigger))
+
+
+@shared_task(name="clusterfinance.rating.tasks.ratings_rescore_all", acks_late=True)
+def ratings_rescore_all() -> int:
+    """Every night: every member firm of every cluster, vectorised per finance company."""
+    from .services import ratings_rescore
+
+    return len(ratings_rescore(agent_ids=None, trigger=RatingTrigger.NIGHTLY))

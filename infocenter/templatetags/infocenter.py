@@ -78,9 +78,12 @@ def government_alerts(context, agent, limit=5):
 
 
 @register.inclusion_tag("infocenter/partials/asymmetry_summary.html")
-def asymmetry_summary(agents):
+def asymmetry_summary(agents, cluster_id=None):
     """Information-asymmetry figures of a set of firms (the finance portal passes its members as
-    a queryset), computed in SQL so the card costs the same whatever the number of firms."""
-    from ..dossier import asymmetry_summary_for
+    a queryset, and its cluster so the figures come from the cache while nothing changed),
+    computed in SQL so the card costs the same whatever the number of firms."""
+    from ..dossier import asymmetry_card_summary, asymmetry_summary_for
 
-    return {"summary": asymmetry_summary_for(agents)}
+    if cluster_id is None:
+        return {"summary": asymmetry_summary_for(agents)}
+    return {"summary": asymmetry_card_summary(agents, cluster_id=cluster_id)}

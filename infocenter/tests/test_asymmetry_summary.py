@@ -95,3 +95,24 @@ def test_the_card_costs_the_same_for_few_or_many_firms(world, django_assert_num_
     assert figures["firms"] == 40 and figures["coverage"] == pytest.approx(2 / 6)
     # the firm ids go to the database as a subquery, never as a list of ids
     assert all(sql.count("%s") < 20 and sql.count(",") < 200 for sql in (q["sql"] for q in captured.captured_queries))
+
+
+def test_the_finance_home_card_follows_what_the_centre_learns(world, client_for):
+    """The card's figures come from the cache only while nothing they read has changed."""
+    from django.core.cache import cache
+
+    from infocenter.services import publication_retract
+
+    cache.clear()
+    client = client_for("finance")
+
+    def coverage():
+        page = client.get("/finance/").content.decode()
+        return page.split('data-testid="cluster-coverage">')[1].split("<")[0]
+
+    assert coverage() == "0.0%"
+    pub = _pub(world.firm, "financial_statements", days_old=3)
+    assert coverage() == "8.3%"  # 1 of 6 categories of one of two firms
+    assert coverage() == "8.3%"  # from the cache
+    publication_retract(publication=pub, author=None, reason="报错")
+    assert coverage() == "0.0%"

@@ -61,10 +61,9 @@ def _grow_cluster(world, n):
 @pytest.mark.parametrize("query", ["", "?sort=-joined_on&page=2", "?q=C33&sort=size_class"])
 def test_portal_queries_do_not_grow_with_members(client_for, world, role, url_name, query, django_assert_num_queries):
     """The same number of queries with 30 members (more than a page of the firm table) and with 70."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    from django.core.cache import cache
 
     client = client_for(role)
     _grow_cluster(world, 30)

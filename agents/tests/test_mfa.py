@@ -49,6 +49,20 @@ def _production(env_overrides):
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)  # noqa: S603
 
 
+def _production_value(name: str) -> str:
+    """One setting as production computes it (in a fresh interpreter, with dummy secrets)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "example.cn",
+           "REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgres://u@127.0.0.1:5432/db"}
+    env.pop("PLATFORM_SEND_CSP", None)
+    code = f"import platform4a1c.settings.production as p; print(p.{name})"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    return result.stdout.strip()
+
+
 def test_production_settings_require_mfa_by_default():
     result = _production({})
     assert result.stdout.split() == ["True", "False", "True"], result.stderr

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "agents.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -140,6 +141,26 @@ MFA_TOTP_ISSUER = "4A+1C"
 # Roles of the finance company, the government and institutions must have a second factor in
 # production; the demo relaxes this and says so on the login page.
 PLATFORM_REQUIRE_MFA = env.bool("PLATFORM_REQUIRE_MFA", default=False)
+
+# Content-Security-Policy, sent when PLATFORM_SEND_CSP is on (production; agents.middleware).
+# Everything the pages load comes from our own origin (static/vendor/ holds htmx, ECharts and
+# Bootstrap); no inline <script> or on...= handler runs (they live in static/js/), so an injected
+# script does not either. Inline style="" attributes stay allowed (widths, progress bars; ECharts
+# sizes its canvas through them): a style runs no code. htmx is told not to inject its <style>.
+PLATFORM_SEND_CSP = env.bool("PLATFORM_SEND_CSP", default=False)
+PLATFORM_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],  # Bootstrap's form icons are data: SVGs
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
 

@@ -34,3 +34,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (agents.middleware, the policy is PLATFORM_CONTENT_SECURITY_POLICY in base)
+PLATFORM_SEND_CSP = env.bool("PLATFORM_SEND_CSP", default=True)

@@ -3,6 +3,7 @@ completeness) and the information-asymmetry figures per firm and per set of firm
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -288,7 +289,8 @@ def asymmetry_card_summary(agents: QuerySet, *, cluster_id: int) -> dict:
             f" (SELECT COUNT(*) FROM {member} WHERE cluster_id = %s AND status = %s)",
             (cluster_id, cluster_id, cluster_id, "active"))
         fingerprint = cursor.fetchone()
-    key = "asymmetry-card:" + ":".join(str(v) for v in (cluster_id, timezone.localdate(), *fingerprint))
+    state = "|".join(str(v) for v in (timezone.localdate(), *fingerprint))
+    key = f"asymmetry-card:{cluster_id}:{hashlib.sha256(state.encode()).hexdigest()[:32]}"
     summary = cache.get(key)
     if summary is None:
         summary = asymmetry_summary_for(agents)

@@ -150,8 +150,10 @@ def records_disclose(*, cluster: Cluster, today: date) -> int:
             published.add(r["key"])
             new += 1
     new += sanctions_apply(cluster=cluster, loans=loans)
-    through = max(today, cursor.through_day) if cursor else today
-    DisclosureCursor.objects.update_or_create(
-        cluster=cluster, stream=DisclosureStream.RECORDS,
-        defaults={"read_from": started, "through_day": through, "updated_at": timezone.now()})
+    if cursor is None:
+        cursor = DisclosureCursor(cluster=cluster, stream=DisclosureStream.RECORDS, through_day=today)
+    cursor.read_from, cursor.updated_at = started, timezone.now()
+    cursor.through_day = max(today, cursor.through_day)  # a month once over stays over
+    cursor.full_clean(validate_constraints=False)
+    cursor.save()
     return new

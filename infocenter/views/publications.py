@@ -18,6 +18,7 @@ from agents.restrict import get_restricted_or_404
 from .. import selectors, services
 from ..choices import CATEGORY_MODULE, Category, InfoModule, PublicationStatus, Visibility, categories_of
 from ..constants import PAGE_SIZE
+from ..data_display import data_rows
 from ..forms import CorrectionForm, PublicationForm, RetractionForm
 from ..models import Publication
 from .base import ActingMixin, acting_agent
@@ -76,6 +77,8 @@ class PublicationDetailView(TemplateView):
         ctx.update(
             publication=publication, history=list(selectors.publication_history(user, publication)),
             is_publisher=is_publisher,
+            # labelled rows when the publishing app declared how its data reads (else the raw data)
+            data_rows=data_rows(publication.category, publication.data),
             current=(publication if publication.is_current else
                      selectors.publication_history(user, publication).filter(is_current=True).first()),
         )

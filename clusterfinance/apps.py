@@ -12,6 +12,9 @@ class ClusterFinanceConfig(AppConfig):
 
         pool_permissions.declare()
         pool_reconcile.register()
+        from .allocation import permissions as allocation_permissions
+
+        allocation_permissions.declare()
         # the centre shows the monthly platform disclosure's data as labelled, formatted rows
         from .disclosure.monthly import display_register
 

@@ -5,3 +5,4 @@ Add one line per package (rating, pool, guarantees, sanctions, disclosure, schem
 from .pool.models import FundSource, PoolPolicy, SourceMovement  # noqa: F401
 from .disclosure.models import DisclosureCursor  # noqa: F401
 from .rating.models import Rating, ScorecardVersion  # noqa: F401
+from .allocation.models import AllocationRun  # noqa: F401

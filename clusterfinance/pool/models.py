@@ -125,3 +125,43 @@ class SourceMovement(models.Model):
     @classmethod
     def restrict_q(cls, viewer: Viewer, action: str) -> Q:
         return Q(source__in=FundSource.objects.filter(FundSource.restrict_q(viewer, action)).values("pk"))
+
+
+class PolicyPriority(models.Model):
+    """A policy priority the finance company gives a firm or an industry (GB/T 4754 code) when
+    it re-allocates the pool: ``weight`` is added to the expected return of each yuan lent to it,
+    a year (0.01 = one point), for the programme that asks for it. The finance company records
+    them for now; the government's support programmes will write them."""
+
+    cluster = models.ForeignKey("agents.Cluster", on_delete=models.CASCADE, related_name="policy_priorities")
+    firm = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="policy_priorities", verbose_name=_("firm"))
+    industry_code = models.CharField(_("industry (GB/T 4754)"), max_length=5, blank=True)
+    weight = models.DecimalField(_("policy weight"), max_digits=7, decimal_places=6,
+                                 validators=[MinValueValidator(-1), MaxValueValidator(1)],
+                                 help_text=_("Added to the yearly return of each yuan lent (0.01 = one point)."))
+    programme = models.CharField(_("source or programme"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("policy priority")
+        verbose_name_plural = _("policy priorities")
+        constraints = [
+            models.CheckConstraint(condition=(Q(firm__isnull=False) & Q(industry_code=""))
+                                   | (Q(firm__isnull=True) & ~Q(industry_code="")),
+                                   name="pool_priority_firm_or_industry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.firm or self.industry_code} {self.weight} · {self.programme}"
+
+    @classmethod
+    def restrict_q(cls, viewer: Viewer, action: str) -> Q:
+        q = Q(cluster__finance_company_id__in=viewer.agent_ids)
+        if action == "view":
+            q |= government_prefixes_q(viewer, "cluster__region_code")
+        return q

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .rating import views_training
@@ -6,6 +6,7 @@ from .rating import views_training
 app_name = "clusterfinance"
 urlpatterns = [
     path("", views.FinancePortalView.as_view(), name="portal"),
+    path("rating/", include("clusterfinance.rating.urls")),
     # the statistical scorecard trainer (to move into the rating app's urls module once it has one)
     path("rating/training/", views_training.TrainingUploadView.as_view(), name="rating-training"),
     path("rating/training/<str:token>/", views_training.TrainingResultView.as_view(),

@@ -67,6 +67,11 @@ class ScorecardVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.name} v{self.number}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("clusterfinance:rating:version", args=[self.pk])
+
     @property
     def is_editable(self) -> bool:
         return self.status == VersionStatus.DRAFT

@@ -140,6 +140,41 @@ def scorecard_version_create(*, finance_company, user, name: str, spec: dict, ca
     return version
 
 
+def calibration_from_model(model: dict) -> list[dict]:
+    """The calibration table of a trained statistical model (its ``grades`` table): minimum
+    scores made strictly falling (equal-count bands may tie) and a PD for every grade that
+    never falls from AAA to C (an empty band takes the PD of its minimum score)."""
+    rows, last_cut, last_pd = [], None, 0.0
+    scaling = model.get("scaling") or {}
+    for i, g in enumerate(model["grades"]):
+        cut = g.get("min_score")
+        if cut is not None and last_cut is not None and cut >= last_cut:
+            cut = last_cut - 0.01
+        pd_value = g.get("pd")
+        if pd_value is None and scaling and cut is not None:
+            pd_value = 1.0 / (1.0 + float(np.exp((cut - scaling["offset"]) / scaling["factor"])))
+        pd_value = max(float(pd_value if pd_value is not None else last_pd), last_pd, 1e-6)
+        pd_value = min(pd_value, 0.999999)
+        rows.append({"grade": g["grade"], "min_score": None if i == len(model["grades"]) - 1 else cut,
+                     "pd": round(pd_value, 6)})
+        last_cut = cut if cut is not None else last_cut
+        last_pd = pd_value
+    return rows
+
+
+@transaction.atomic
+def statistical_scorecard_submit(*, owner, name: str, model: dict, prepared_by) -> ScorecardVersion:
+    """A trained statistical scorecard kept as a draft version of ``owner`` (a finance company):
+    its bins, WoE and coefficients as JSON, scored through the same interface as an expert one;
+    a manager other than ``prepared_by`` approves it before it rates anyone. Its feature names
+    must be the rating's feature codes to score members (others score as missing)."""
+    spec = {"format": SPEC_FORMAT, "base": 0.0, **{k: v for k, v in model.items() if k != "holdout"},
+            "holdout": model.get("holdout", {})}
+    return scorecard_version_create(finance_company=owner, user=prepared_by, name=name, spec=spec,
+                                    calibration=calibration_from_model(model), kind=ScorecardKind.STATISTICAL,
+                                    notes=_("Trained statistical scorecard."))
+
+
 @transaction.atomic
 def scorecard_version_approve(*, version: ScorecardVersion, user, activate: bool = True) -> ScorecardVersion:
     """Approve a draft (maker-checker: a manager of the finance company other than its author),

@@ -45,7 +45,7 @@ from .portfolio import (
     region_clusters,
 )
 from .products import lenders_serving, products_for_borrower, products_for_lender, products_offered, schedule_preview
-from .repayment_behaviour import BEHAVIOUR_FIELDS, repayment_behaviour
+from .repayment_behaviour import BEHAVIOUR_FIELDS, defaulted_borrowers, repayment_behaviour
 
 __all__ = [
     # the finance company's disclosure
@@ -53,7 +53,7 @@ __all__ = [
     "loans_changed_since", "loans_to_disclose", "repayment_months",
     "APPLICATION_QUEUE_STATUSES", "BEHAVIOUR_FIELDS", "QUEUE_OPEN", "BorrowerSummary", "PortfolioFigures",
     "account_postings",
-    "applications_for_applicant", "applications_for_lender", "awaiting_disbursement", "book_totals", "borrower_summary",
+    "applications_for_applicant", "applications_for_lender", "defaulted_borrowers", "awaiting_disbursement", "book_totals", "borrower_summary",
     "borrowers_of", "disbursements_by_month", "ledger_accounts", "lender_summary", "lenders_of_region",
     "lenders_serving", "loan_for", "loan_history", "loan_schedule", "loans_for_borrower", "loans_for_lender",
     "portfolio_by_bucket", "portfolio_by_class", "portfolio_figures", "portfolio_loans", "products_for_borrower",

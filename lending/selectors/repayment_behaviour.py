@@ -85,3 +85,15 @@ def repayment_behaviour(borrower_ids, *, as_of: date | None = None) -> dict[int,
         row["worst_class_rank"] = max(row["worst_class_rank"], r["worst_class"] if r["worst_class"] is not None else 0)
     return rows
 
+
+
+def defaulted_borrowers(borrower_ids, *, start: date, end: date) -> set[int]:
+    """Borrowers among ``borrower_ids`` that defaulted in ``(start, end]``: a loan more than 90
+    days past due (the non-performing floor of the five-category rules) or written off. Two
+    queries for any number of borrowers (for back-tests of ratings)."""
+    ids = borrower_ids if hasattr(borrower_ids, "query") else list({int(i) for i in borrower_ids})
+    moved = set(BucketMove.objects.filter(loan__borrower_id__in=ids, moved_on__gt=start, moved_on__lte=end,
+                                          dpd__gt=90).values_list("loan__borrower_id", flat=True).distinct())
+    written = set(Loan.objects.filter(borrower_id__in=ids, written_off_on__gt=start, written_off_on__lte=end)
+                  .values_list("borrower_id", flat=True).distinct())
+    return moved | written

@@ -6,6 +6,8 @@ from .rating import views_training
 app_name = "clusterfinance"
 urlpatterns = [
     path("", views.FinancePortalView.as_view(), name="portal"),
+    path("pool/", include("clusterfinance.pool.urls")),
+    path("allocation/", include("clusterfinance.allocation.urls")),
     path("rating/", include("clusterfinance.rating.urls")),
     # the statistical scorecard trainer (to move into the rating app's urls module once it has one)
     path("rating/training/", views_training.TrainingUploadView.as_view(), name="rating-training"),

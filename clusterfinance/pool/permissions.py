@@ -11,3 +11,12 @@ MANAGE_POOL = "manage_pool"  # open sources, record money in and out, pay intere
 def declare() -> None:
     capability_declare(MANAGE_POOL, roles=(Role.FC_ANALYST, Role.FC_MANAGER),
                        message=_("Only the finance company's staff may manage its pool."))
+    declare_policy()
+
+
+SET_POOL_POLICY = "set_pool_policy"  # change the reserve floor and the concentration warning
+
+
+def declare_policy() -> None:
+    capability_declare(SET_POOL_POLICY, roles=(Role.FC_MANAGER,),
+                       message=_("Only a manager of the finance company may change the pool's policy."))

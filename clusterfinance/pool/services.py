@@ -191,3 +191,21 @@ def fund_interest_pay(*, user, source: FundSource, amount, on, idempotency_key, 
                    key=values["key"], memo=memo, payer=source.cluster.finance_company,
                    payer_purpose=P.INTEREST_EXPENSE, payee=source.counterparty, payee_purpose=P.INTEREST_INCOME,
                    change=ZERO)
+
+
+@transaction.atomic
+def pool_policy_update(*, user, cluster, reserve_floor, concentration_warning) -> PoolPolicy:
+    """A manager sets the pool's reserve floor and concentration warning (shares, 0–1)."""
+    from lending.validation import parse_rate
+
+    from .permissions import SET_POOL_POLICY
+
+    require(user, cluster.finance_company, SET_POOL_POLICY)
+    values = collect(reserve_floor=lambda: parse_rate(reserve_floor),
+                     concentration_warning=lambda: parse_rate(concentration_warning))
+    policy = PoolPolicy.objects.select_for_update().get(pk=pool_policy_for(cluster).pk)
+    policy.reserve_floor = values["reserve_floor"]
+    policy.concentration_warning = values["concentration_warning"]
+    policy.full_clean()
+    policy.save(update_fields=["reserve_floor", "concentration_warning"])
+    return policy

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agents.choices import Grade
 from agents.money import MONEY_FIELD
 from agents.restrict import NOTHING, RestrictedManager, Viewer
 
@@ -55,6 +56,12 @@ class Product(models.Model):
                                            choices=InstalmentMultiple.choices, default=InstalmentMultiple.FEN)
     min_rating = models.CharField(_("minimum credit rating"), max_length=10, blank=True,
                                   help_text=_("Eligibility once ratings exist; empty means no minimum."))
+    # The grade gate: a firm rated below ``min_grade`` (or not rated) is refused; ``grade_limits``
+    # caps the amount per grade ({"BBB": "500000.00"}, grades absent = the product's maximum).
+    # Grades are the core's (agents.choices.Grade), read from Agent.current_grade.
+    min_grade = models.CharField(_("minimum credit grade"), max_length=3, choices=Grade.choices, blank=True,
+                                 help_text=_("Firms rated below this grade are refused; empty means no minimum."))
+    grade_limits = models.JSONField(_("maximum amount per grade"), default=dict, blank=True)
     accepts_platform_payments = models.BooleanField(_("accepts repayments through the platform"), default=True)
     is_active = models.BooleanField(_("open for applications"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -107,6 +114,14 @@ class Product(models.Model):
                 RepaymentMethod.INTEREST_ONLY, RepaymentMethod.BULLET):
             errors["instalment_multiple"] = _("Instalment rounding applies to equal instalments and equal "
                                               "principal only.")
+        for grade, limit in (self.grade_limits or {}).items():
+            try:
+                ok = grade in Grade.values and Decimal(str(limit)).is_finite() and Decimal(str(limit)) > 0
+            except ArithmeticError:
+                ok = False
+            if not ok:
+                errors["grade_limits"] = _("Give a positive amount for each grade, e.g. {\"BBB\": \"500000\"}.")
+                break
         if errors:
             raise ValidationError(errors)
 

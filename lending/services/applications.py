@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.capabilities import can, four_eyes_waived, require
+from agents.choices import grade_at_least
 from agents.money import ZERO, quantize
 
 from ..choices import ApplicationStatus, ReviewRecommendation
@@ -16,6 +19,25 @@ from ..permissions import APPLY, APPROVE, REVIEW
 from ..validation import collect, parse_choice, validate_terms
 
 EDITABLE = (ApplicationStatus.DRAFT,)
+
+
+def check_grade(*, product: Product, applicant, amount=None) -> None:
+    """The grade gate: the applicant's current credit grade (rated by module 3, kept on the
+    core's Agent) must be at least the product's minimum, and the amount within the limit of
+    its grade. A refusal says why, in the user's language."""
+    grade = applicant.current_grade or ""
+    if product.min_grade and not grade_at_least(grade, product.min_grade):
+        if not grade:
+            raise ValidationError({"product": _("This product requires a credit grade of at least %(minimum)s; "
+                                                "your firm has not been rated yet.") % {"minimum": product.min_grade}},
+                                  code="grade")
+        raise ValidationError({"product": _("This product requires a credit grade of at least %(minimum)s; your "
+                                            "firm's grade is %(grade)s.") % {"minimum": product.min_grade,
+                                                                             "grade": grade}}, code="grade")
+    limit = (product.grade_limits or {}).get(grade) if grade else None
+    if limit not in (None, "") and amount is not None and Decimal(str(amount)) > Decimal(str(limit)):
+        raise ValidationError({"amount": _("For a firm rated %(grade)s this product lends at most %(limit)s yuan.")
+                               % {"grade": grade, "limit": limit}}, code="grade_limit")
 OPEN = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
 
 
@@ -42,6 +64,7 @@ def application_create(*, product: Product, applicant, user, amount, periods, pu
     if applicant.pk == product.lender_id:
         raise ValidationError({"product": _("A lender cannot borrow from itself.")})
     values = validate_terms(product=product, amount=amount, periods=periods, annual_rate=annual_rate)
+    check_grade(product=product, applicant=applicant, amount=values.get("amount"))
     purpose = (purpose or "").strip()
     if not purpose:
         raise ValidationError({"purpose": _("Say what the loan is for.")})
@@ -101,6 +124,7 @@ def application_submit(*, application: Application, user) -> Application:
     # the product may have changed since the draft was written
     validate_terms(product=application.product, amount=application.amount, periods=application.periods,
                    annual_rate=application.annual_rate)
+    check_grade(product=application.product, applicant=application.applicant, amount=application.amount)
     application.status = ApplicationStatus.SUBMITTED
     application.submitted_by, application.submitted_at = user, timezone.now()
     application.save(update_fields=["status", "submitted_by", "submitted_at"])

@@ -234,6 +234,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "infocenter.tasks.consents_expire",
         "schedule": crontab(minute=5),
     },
+    # module 3: every member firm re-rated after the nightly delinquency run and before the
+    # morning disclosure (events re-score single firms within seconds in between)
+    "clusterfinance-ratings-nightly": {
+        "task": "clusterfinance.rating.tasks.ratings_rescore_all",
+        "schedule": crontab(hour=4, minute=30),
+    },
     # module 3 disclosure: the finance company's records every morning (after the nightly
     # delinquency run), the monthly platform disclosure on the first five working days
     "clusterfinance-disclosure": {

@@ -9,4 +9,5 @@ STEPS = [
     "platform4a1c.demo.records",
     "platform4a1c.demo.info",
     "platform4a1c.demo.disclosure",
+    "platform4a1c.demo.rating",
 ]

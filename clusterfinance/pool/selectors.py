@@ -110,6 +110,8 @@ def liquidity(*, cluster, policy, today: date | None = None, months: int = MONTH
     credit lines maturing in it; cash = last month's cash + inflow − interest − principal; a
     month whose cash is below reserve_floor × what the pool still owes is flagged."""
     today = today or timezone.localdate()
+    # a policy just created by get_or_create still holds its defaults as strings
+    floor, warning = Decimal(policy.reserve_floor), Decimal(policy.concentration_warning)
     cash = pool_cash_of(cluster)
     sources = list(FundSource.objects.filter(cluster=cluster, status=SourceStatus.OPEN, outstanding__gt=0)
                    .select_related("counterparty").order_by("pk"))
@@ -120,10 +122,10 @@ def liquidity(*, cluster, policy, today: date | None = None, months: int = MONTH
         by_kind.append({"kind": kind, "label": kind.label, "amount": total, "share": ratio(total, owed) if owed else ZERO,
                         "count": sum(1 for s in sources if s.kind == kind)})
     concentration = [{"source": s, "amount": s.outstanding, "share": ratio(s.outstanding, owed),
-                      "warning": ratio(s.outstanding, owed) > policy.concentration_warning}
+                      "warning": ratio(s.outstanding, owed) > warning}
                      for s in sorted(sources, key=lambda s: (-s.outstanding, s.pk))]
     result = Liquidity(cash=cash, owed=owed, owed_by_kind=by_kind, reserve_ratio=_ratio(cash, owed),
-                       reserve_floor=policy.reserve_floor, concentration_warning=policy.concentration_warning,
+                       reserve_floor=floor, concentration_warning=warning,
                        concentration=concentration)
     inflows = lender_inflows_by_month(lender=cluster.finance_company, start=today, months=months)
     remaining = {s.pk: s.outstanding for s in sources}
@@ -146,7 +148,7 @@ def liquidity(*, cluster, policy, today: date | None = None, months: int = MONTH
         result.projection.append(ProjectionMonth(
             month=month, inflow=inflow["total"], interest=interest, principal=principal, cash=running,
             owed=owed_now, reserve_ratio=reserve,
-            below_floor=running < 0 or (reserve is not None and reserve < policy.reserve_floor)))
+            below_floor=running < 0 or (reserve is not None and reserve < floor)))
     return result
 
 

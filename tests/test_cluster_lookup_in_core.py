@@ -10,19 +10,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The hand-written lookups through the cluster register that only the core may spell.
-LOOKUPS = ("cluster_memberships__", "memberships__cluster", "cluster_run__memberships", "cluster__finance_company")
+# Spellings of a walk from an agent through its memberships to a cluster or its finance company.
+# ("cluster__finance_company" alone names a cluster's own finance company, not a membership.)
+LOOKUPS = ("cluster_memberships__", "memberships__cluster", "cluster_run__memberships")
 PATTERN = re.compile("|".join(re.escape(lookup) for lookup in LOOKUPS))
 # The core owns the rule; migrations record history; this file names the spellings.
 EXCLUDED_DIRS = {".venv", "venv", "node_modules", "migrations", ".git", "__pycache__"}
 CORE = ROOT / "agents"
 THIS_FILE = Path(__file__).resolve()
-# Not a membership: the fund pool's own ``cluster`` (PoolPolicy, FundSource) and the finance company
-# that runs it, which the one-to-one ``Cluster.finance_company`` decides, not a membership row.
-# Only this spelling, only in these files; any other spelling there still fails.
-NOT_A_MEMBERSHIP = {
-    ("clusterfinance/pool/models.py", "cluster__finance_company"),
-    ("clusterfinance/pool/services.py", "cluster__finance_company"),
-}
+NOT_A_MEMBERSHIP: set[tuple[str, str]] = set()  # (file, spelling) pairs shown not to walk memberships
 
 
 def project_files():

@@ -75,7 +75,8 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retry the selected events"))
     def retry(self, request, queryset):
-        queryset.filter(dispatched_at__isnull=True).update(attempts=0, lease_until=None)
+        # a retried request is no longer coalesced (another unclaimed one may hold its key)
+        queryset.filter(dispatched_at__isnull=True).update(attempts=0, lease_until=None, coalesce_key=None)
 
 
 @admin.register(Subscription)

@@ -4,11 +4,15 @@
   item, and to the parties of a report or a consent;
 - ``infocenter.government_alerts`` — an alert for the government of the subject's region
   when a negative report is verified;
-- ``infocenter.rescore`` — the hook for ratings: after an event that changes what is known
-  about agents (``services.events.RESCORE_TRIGGERS``), emit ``rescore.requested`` with
-  ``payload["agent_ids"]`` (the agents to re-score), ``payload["reason"]`` (the kind of the
-  original event) and ``payload["source_event_id"]``. A rating app subscribes with
-  ``register_handler("rescore.requested", my_handler)`` in its ``AppConfig.ready()``.
+- ``infocenter.rescore`` — the hook for ratings: after an event of a kind declared with
+  ``rescores_subject=True`` (``infocenter.event_kinds``), emit one ``rescore.requested``
+  (``event_kinds.RESCORE_REQUESTED``) per agent the event concerns: ``subject_agent`` is the
+  agent to re-score (also ``payload["agent_ids"] == [its id]``), ``payload["reason"]`` the kind
+  of the first fact and ``payload["source_event_id"]`` its event. Requests coalesce: while one
+  for an agent waits unclaimed, later facts add none, so a consumer re-scores from the current
+  data, never from the payload. A rating app subscribes with
+  ``register_handler(RESCORE_REQUESTED, my_handler)`` (``my_handler(event: Event) -> None``)
+  in its ``AppConfig.ready()``.
 
 Each handler is idempotent: it writes rows with unique keys (user × event, government ×
 event) and sends e-mail only after its transaction commits."""
@@ -17,20 +21,29 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
 
 from agents.models import Agent, Membership
 
 from .choices import InfoModule, ReportType, SubscriptionTarget, Verification
-from .models import Alert, Event, Notification, Publication, Report, Subscription
-from .notify_texts import render
+from .event_kinds import (
+    CONSENT_EXPIRED,
+    CONSENT_GRANTED,
+    CONSENT_REVOKED,
+    PUBLICATION_CORRECTED,
+    PUBLICATION_PUBLISHED,
+    PUBLICATION_RETRACTED,
+    REPORT_DECIDED,
+    REPORT_FILED,
+    REPORT_REPLIED,
+    RESCORE_REQUESTED,
+    event_kind,
+)
+from .models import Alert, Event, Publication, Report, Subscription
 from .permissions import government_covers, verifiers_of
-from .services.events import RESCORE_REQUESTED, RESCORE_TRIGGERS, event_emit, register_handler
+from .services.events import event_row, events_insert_coalesced, register_handler
+from .services.notifications import notifications_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -57,29 +70,10 @@ def _subscribers(*, module: str = "", agent_id=None, category: str = "") -> dict
 
 
 def _deliver(event: Event, recipients: dict, *, kind: str, params: dict, url: str) -> int:
-    """Create one notification per recipient (idempotent per user and event) and e-mail those
-    who asked for it once the transaction commits."""
-    if not recipients:
-        return 0
-    # Two queries whatever the number of recipients: who already has it, then one bulk insert
-    # (ignore_conflicts: a racing duplicate is dropped by the unique (user, event) key).
-    already = set(Notification.objects.filter(event=event, user_id__in=list(recipients))
-                  .values_list("user_id", flat=True))
-    now = timezone.now()
-    new = [(user, email) for uid, (user, email) in recipients.items() if uid not in already]
-    Notification.objects.bulk_create(
-        [Notification(user=user, event=event, kind=kind, params=params, url=url,
-                      emailed_at=now if email and user.email else None) for user, email in new],
-        ignore_conflicts=True,
-    )
-    mails = [user.email for user, email in new if email and user.email]
-    if mails:
-        with translation.override(settings.LANGUAGE_CODE):  # e-mail in the platform's language
-            text = render(kind, params)
-        site = getattr(settings, "PLATFORM_BASE_URL", "")
-        messages = [(f"[4A+1C] {text[:120]}", f"{text}\n\n{site}{url}", None, [address]) for address in mails]
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
-    return len(new)
+    """Tell each recipient as they chose for the item's topic: a notification of its own
+    (idempotent per user and event, e-mailed at once to those who asked), a line in today's
+    digest, or nothing (``services.notifications.notifications_deliver``)."""
+    return notifications_deliver(event=event, recipients=recipients, kind=kind, params=params, url=url)
 
 
 def _may_read(model, user, pk) -> bool:
@@ -128,9 +122,9 @@ def _report_event(event: Event) -> None:
     if report is None:
         return
     verifier_ids = [a.pk for a in verifiers_of(report.subject)]
-    if event.kind == "report.filed":
+    if event.kind == REPORT_FILED:
         direct = {report.subject_id, *verifier_ids}
-    elif event.kind == "report.replied":
+    elif event.kind == REPORT_REPLIED:
         direct = {report.reporter_id, *verifier_ids}
     else:  # report.decided
         direct = {report.reporter_id, report.subject_id}
@@ -156,11 +150,11 @@ def _consent_event(event: Event) -> None:
 
 
 def notify(event: Event) -> None:
-    if event.kind.startswith("publication."):
+    if event.kind in (PUBLICATION_PUBLISHED, PUBLICATION_CORRECTED, PUBLICATION_RETRACTED):
         _publication_event(event)
-    elif event.kind.startswith("report."):
+    elif event.kind in (REPORT_FILED, REPORT_REPLIED, REPORT_DECIDED):
         _report_event(event)
-    elif event.kind.startswith("consent."):
+    elif event.kind in (CONSENT_GRANTED, CONSENT_REVOKED, CONSENT_EXPIRED):
         _consent_event(event)
 
 
@@ -181,16 +175,23 @@ def government_alerts(event: Event) -> None:
 
 
 def rescore(event: Event) -> None:
-    """Emit ``rescore.requested`` for the agents an information event concerns."""
-    if event.kind not in RESCORE_TRIGGERS or not event.agent_ids:
+    """Ask for a re-score of each agent an event of a kind declared ``rescores_subject``
+    concerns: one ``rescore.requested`` per agent, coalesced — while one for the agent waits
+    unclaimed, further facts add nothing (600 repayments of a firm mean one re-score). One
+    INSERT whatever the number of agents (an import batch concerns thousands of firms)."""
+    kind = event_kind(event.kind)
+    if kind is None or not kind.rescores_subject or not event.agent_ids:
         return
-    event_emit(kind=RESCORE_REQUESTED, subject_agent=event.subject_agent,
-               payload={"reason": event.kind, "source_event_id": event.pk}, agent_ids=event.agent_ids)
+    events_insert_coalesced([
+        event_row(kind=RESCORE_REQUESTED, subject_agent_id=agent_id, actor_agent_id=event.actor_agent_id,
+                  payload={"reason": event.kind, "source_event_id": event.pk}, agent_ids=[agent_id])
+        for agent_id in event.agent_ids
+    ])
 
 
 def register_builtin() -> None:
-    register_handler("publication.*", notify, name="infocenter.notify")
-    register_handler("report.*", notify, name="infocenter.notify")
-    register_handler("consent.*", notify, name="infocenter.notify")
-    register_handler("report.decided", government_alerts, name="infocenter.government_alerts")
+    for kind in (PUBLICATION_PUBLISHED, PUBLICATION_CORRECTED, PUBLICATION_RETRACTED, REPORT_FILED, REPORT_REPLIED,
+                 REPORT_DECIDED, CONSENT_GRANTED, CONSENT_REVOKED, CONSENT_EXPIRED):
+        register_handler(kind, notify, name="infocenter.notify")
+    register_handler(REPORT_DECIDED, government_alerts, name="infocenter.government_alerts")
     register_handler("*", rescore, name="infocenter.rescore")

@@ -109,6 +109,27 @@ def notifications_of(user):
     return Notification.objects.restrict(user, "view").order_by("-created_at", "-pk")
 
 
+def notification_kinds_of(user) -> list[dict]:
+    """The kinds (topics) of the person's notifications with how many and how many unread, for
+    the filter of the notifications page: one query."""
+    from .notify_texts import topic_label
+
+    rows = (Notification.objects.restrict(user, "view").exclude(topic="").order_by().values("topic")
+            .annotate(total=Count("pk"), unread=Count("pk", filter=Q(read_at__isnull=True))))
+    found = [{"topic": r["topic"], "label": topic_label(r["topic"]), "total": r["total"], "unread": r["unread"]}
+             for r in rows]
+    return sorted(found, key=lambda r: r["label"])
+
+
+def notification_preferences_of(user) -> list[dict]:
+    """Every topic with how the person hears of it (their choice or the default): one query."""
+    from .models import NotificationPreference
+    from .notify_texts import topics
+
+    chosen = dict(NotificationPreference.objects.restrict(user, "view").values_list("topic", "delivery"))
+    return [{"topic": t, "delivery": chosen.get(t.key, t.default), "chosen": t.key in chosen} for t in topics()]
+
+
 def unread_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0

@@ -18,3 +18,11 @@ def consents_expire() -> int:
     from .services.consent import consents_expire as expire
 
     return expire()
+
+
+@shared_task(name="infocenter.tasks.notification_digests_email", ignore_result=True)
+def notification_digests_email() -> int:
+    """E-mail yesterday's daily digests to those who follow their items by e-mail."""
+    from .services.notifications import notification_digests_email as send
+
+    return send()

@@ -63,6 +63,7 @@ urlpatterns = [
     path("follow/", notifications.FollowView.as_view(), name="follow"),
     path("notifications/", notifications.NotificationsView.as_view(), name="notifications"),
     path("notifications/badge/", notifications.NotificationBadgeView.as_view(), name="notification-badge"),
+    path("notifications/settings/", notifications.NotificationSettingsView.as_view(), name="notification-settings"),
     path("notifications/read-all/", notifications.NotificationsReadAllView.as_view(), name="notifications-read-all"),
     path("notifications/<int:pk>/", notifications.NotificationOpenView.as_view(), name="notification-open"),
     path("alerts/", notifications.AlertsView.as_view(), name="alerts"),

@@ -8,15 +8,11 @@ class LendingConfig(AppConfig):
     verbose_name = _("Lending and ledger")
 
     def ready(self):
-        from infocenter.services.events import rescore_trigger_add
-
         from . import permissions, reconcile
-        from .events import RESCORE_KINDS
         from .services.delinquency import register_sqlite_functions
 
-        # every disbursement, repayment and write-off re-scores the borrower (feedback loop)
-        for kind in RESCORE_KINDS:
-            rescore_trigger_add(kind)
+        # The loan kinds (each re-scores the borrower) are declared in ``lending.events``, which
+        # the centre imports at start-up with every app's ``events`` module.
         # who may do what in lending: declared in the core's capability registry
         permissions.declare()
         # the loans are a sub-ledger that ledger_check reconciles (the ledger knows no loan)

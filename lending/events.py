@@ -2,17 +2,24 @@
 write-off and nightly change of delinquency bucket or class writes an event in the same
 transaction (the outbox), so followers are notified,
 the finance company's disclosure and the government see it, and ratings re-score the borrower
-(``rescore.requested``, registered in ``LendingConfig.ready``)."""
+(``rescore.requested``: the kinds below are declared ``rescores_subject``)."""
 
 from __future__ import annotations
 
+from infocenter.event_kinds import event_kind_declare
 from infocenter.services.events import event_insert, event_row
 
-DISBURSED, REPAID, WRITTEN_OFF = "loan.disbursed", "loan.repayment", "loan.written_off"
+from .ledger.events import LEDGER_ALERT_RAISED  # noqa: F401  (declared by the ledger, which knows no loan)
+
+# Every loan fact re-scores the borrower (the feedback loop): declared here, when the centre
+# imports this module in its ready() (it imports every app's ``events``), so the centre's
+# trigger list is complete before any event is dispatched.
+DISBURSED = event_kind_declare("loan.disbursed", owner="lending", rescores_subject=True)
+REPAID = event_kind_declare("loan.repaid", owner="lending", rescores_subject=True)
+WRITTEN_OFF = event_kind_declare("loan.written_off", owner="lending", rescores_subject=True)
 # the nightly run moved the loan to another delinquency bucket or five-category class
 # (written set-based by ``services.delinquency``, with the same payload keys as ``loan_event_row``)
-DELINQUENCY_CHANGED = "loan.delinquency_changed"
-RESCORE_KINDS = (DISBURSED, REPAID, WRITTEN_OFF, DELINQUENCY_CHANGED)
+DELINQUENCY_CHANGED = event_kind_declare("loan.delinquency_changed", owner="lending", rescores_subject=True)
 
 
 def loan_event_row(kind: str, *, loan, user=None, payload: dict) -> dict:

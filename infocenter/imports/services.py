@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from agents.models import Agent, Membership
 
 from ..choices import ImportStatus, RecordKind, RecordSource
+from ..event_kinds import RECORD_IMPORTED, RECORD_SAVED
 from ..exports import BOM, escape_cell
 from ..models import FirmRecord, ImportJob
 from ..models.records import FIELDS_BY_KIND, REQUIRED_FIELDS, SIGNED_FIELDS
@@ -281,7 +282,7 @@ def _emit_imported(job: ImportJob, *, created: int, updated: int) -> None:
     if emit is None:
         return
     firm_ids = sorted(set(FirmRecord.objects.filter(import_job=job).values_list("agent_id", flat=True)))
-    emit(kind="records.imported", subject_agent=None, actor=job.created_by, actor_agent=job.agent,
+    emit(kind=RECORD_IMPORTED, subject_agent=None, actor=job.created_by, actor_agent=job.agent,
          agent_ids=firm_ids,
          payload={"import_job": job.pk, "record_kind": job.kind, "created": created, "updated": updated})
 
@@ -348,7 +349,7 @@ def firm_record_save(*, user, agent: Agent, kind: str, credit_code, period, figu
     record.save()
     emit = _event_emit()
     if emit is not None:
-        emit(kind="record.saved", subject_agent=record.agent, actor=user, actor_agent=agent,
+        emit(kind=RECORD_SAVED, subject_agent=record.agent, actor=user, actor_agent=agent,
              payload={"record": record.pk, "record_kind": kind, "period": record.period, "created": created})
     return record, created
 

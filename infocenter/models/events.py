@@ -33,6 +33,11 @@ class Event(models.Model):
     lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # Kinds declared ``coalesce_per_subject`` (``rescore.requested``) carry "<kind>:<subject id>":
+    # the partial unique index below allows one such event that no worker has claimed yet, so
+    # 600 repayments of one firm wait as one request. A claimed one (attempts > 0) leaves the
+    # index: a fact arriving while a worker handles it gets a fresh request, never a gap.
+    coalesce_key = models.CharField(_("coalesce key"), max_length=100, null=True, blank=True, editable=False)
 
     objects = RestrictedManager()
 
@@ -44,9 +49,17 @@ class Event(models.Model):
             models.Index(fields=["dispatched_at", "lease_until"], name="event_pending_idx",
                          condition=Q(dispatched_at__isnull=True)),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["coalesce_key"], name="event_one_unclaimed_per_key",
+                                    condition=Q(coalesce_key__isnull=False, dispatched_at__isnull=True, attempts=0)),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind}"
+
+    @staticmethod
+    def coalesce_key_for(kind: str, subject_agent_id) -> str:
+        return f"{kind}:{subject_agent_id or 0}"
 
     @property
     def agent_ids(self) -> list[int]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.restrict import RestrictedManager, Viewer
 
 from ..choices import Category, InfoModule, SubscriptionTarget
+from ..notify_texts import Delivery
 
 
 class Subscription(models.Model):
@@ -65,8 +66,11 @@ class Subscription(models.Model):
 
 
 class Notification(models.Model):
-    """A message to one person about one event. The text is rendered in the reader's
-    language from ``kind`` and ``params``; one notification per person and event."""
+    """A message to one person about one event, or a daily digest of many (``kind="digest"``):
+    one per person, topic and day, with ``count`` items of which ``items`` keeps the latest
+    (``{"kind", "params", "url"}`` each). The text is rendered in the reader's language from
+    ``kind`` and ``params``; ``topic`` is what the person chose how to hear of
+    (``notify_texts.topics``)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="info_notifications")
     event = models.ForeignKey("infocenter.Event", null=True, blank=True, on_delete=models.SET_NULL,
@@ -77,6 +81,13 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    topic = models.CharField(_("kind"), max_length=60, blank=True)
+    # a daily digest: its day, how many items it gathers, the latest ones, and whether one of
+    # them came from a subscription with e-mail (the digest is then mailed once, the next day)
+    digest_day = models.DateField(_("day"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("items"), default=1)
+    items = models.JSONField(default=list, blank=True)
+    email_wanted = models.BooleanField(default=False)
 
     objects = RestrictedManager()
 
@@ -87,21 +98,64 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "event"], condition=Q(event__isnull=False),
                                     name="notification_user_event_unique"),
+            models.UniqueConstraint(fields=["user", "topic", "digest_day"], condition=Q(digest_day__isnull=False),
+                                    name="notification_one_digest_per_day"),
         ]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+                   models.Index(fields=["user", "topic"], name="notification_topic_idx")]
 
     def __str__(self) -> str:
         return self.text
 
     @property
+    def is_digest(self) -> bool:
+        return self.digest_day is not None
+
+    @property
     def text(self) -> str:
+        from ..notify_texts import render, render_digest
+
+        if self.is_digest:
+            return render_digest(self.topic, self.count, self.digest_day)
+        return render(self.kind, self.params)
+
+    @property
+    def latest(self) -> list[dict]:
+        """The digest's latest items as ``{"text", "url"}`` (rendered in the reader's language)."""
         from ..notify_texts import render
 
-        return render(self.kind, self.params)
+        return [{"text": render(i.get("kind", ""), i.get("params") or {}), "url": i.get("url", "")}
+                for i in self.items or []]
 
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @classmethod
+    def restrict_q(cls, viewer: Viewer, action: str) -> Q:
+        return Q(user_id=getattr(viewer.user, "pk", None))
+
+
+class NotificationPreference(models.Model):
+    """How one person hears of one topic (``notify_texts.topics``): each item, a daily digest
+    or nothing. Without a row the topic's default applies (digest for high-volume topics)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences")
+    topic = models.CharField(_("kind"), max_length=60)
+    delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["user", "topic"]
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "topic"], name="notification_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.topic}: {self.delivery}"
 
     @classmethod
     def restrict_q(cls, viewer: Viewer, action: str) -> Q:
@@ -150,4 +204,4 @@ class Alert(models.Model):
         return Q(government_id__in=viewer.agent_ids)
 
 
-__all__ = ["Alert", "Notification", "Subscription"]
+__all__ = ["Alert", "Notification", "NotificationPreference", "Subscription"]

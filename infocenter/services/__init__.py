@@ -3,7 +3,8 @@
 - ``publication_create``, ``publication_correct``, ``publication_retract``, ``publication_publish``
 - ``report_file``, ``report_reply``, ``report_decide``
 - ``consent_grant``, ``consent_revoke``, ``consents_expire``, ``access_log_record``
-- ``event_emit`` (``event_row`` for hot paths writing the row themselves), ``register_handler``, ``rescore_trigger_add``, ``events_dispatch``
+- ``event_emit`` (``event_row`` for hot paths writing the row themselves), ``register_handler``, ``events_dispatch``
+  (event kinds: ``infocenter.event_kinds``)
 - ``subscription_create``, ``subscription_delete``, ``notification_mark_read``, …
 """
 
@@ -16,13 +17,16 @@ from .events import (  # noqa: F401
     event_row,
     events_claim,
     events_dispatch,
+    events_insert_coalesced,
     handlers_for,
     register_handler,
-    rescore_trigger_add,
 )
 from .notifications import (  # noqa: F401
     alert_acknowledge,
+    notification_digests_email,
     notification_mark_read,
+    notification_preferences_set,
+    notifications_deliver,
     notifications_mark_all_read,
     subscription_create,
     subscription_delete,

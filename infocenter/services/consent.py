@@ -13,6 +13,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from agents.models import Agent
 from agents.restrict import viewer_for
 
+from .. import event_kinds as kinds
 from ..choices import CONFIDENTIAL, AccessBasis, Category, Visibility
 from ..models import AccessLog, Consent, ConsentCategory
 from ..permissions import require_member
@@ -63,7 +64,7 @@ def consent_grant(*, grantor: Agent, grantee: Agent, granted_by, valid_until: da
     consent.save()
     ConsentCategory.objects.bulk_create([ConsentCategory(consent=consent, category=c) for c in categories])
     assign_perm(PERMISSION, grantee.group, consent)
-    event_emit(kind="consent.granted", subject_agent=grantor, actor=granted_by, actor_agent=grantor,
+    event_emit(kind=kinds.CONSENT_GRANTED, subject_agent=grantor, actor=granted_by, actor_agent=grantor,
                payload=_payload(consent))
     return consent
 
@@ -88,7 +89,7 @@ def consent_revoke(*, consent: Consent, revoked_by) -> Consent:
     consent.revoked_at, consent.revoked_by = now, revoked_by if getattr(revoked_by, "pk", None) else None
     _take_back(consent, now)
     consent.save(update_fields=["revoked_at", "revoked_by", "permission_removed_at"])
-    event_emit(kind="consent.revoked", subject_agent=consent.grantor, actor=revoked_by, actor_agent=consent.grantor,
+    event_emit(kind=kinds.CONSENT_REVOKED, subject_agent=consent.grantor, actor=revoked_by, actor_agent=consent.grantor,
                payload=_payload(consent))
     return consent
 
@@ -107,7 +108,7 @@ def consents_expire(*, today: date | None = None) -> int:
     for consent in expired:
         _take_back(consent, now)
         consent.save(update_fields=["permission_removed_at"])
-        event_emit(kind="consent.expired", subject_agent=consent.grantor, payload=_payload(consent))
+        event_emit(kind=kinds.CONSENT_EXPIRED, subject_agent=consent.grantor, payload=_payload(consent))
     return len(expired)
 
 

@@ -22,20 +22,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..constants import EVENT_BATCH, EVENT_LEASE, EVENT_MAX_ATTEMPTS
+from ..event_kinds import RESCORE_REQUESTED, event_kind, rescore_trigger_kinds  # noqa: F401  (re-exported)
 from ..models import Event, EventDelivery
 
 logger = logging.getLogger(__name__)
 
 # kind (or "*" for every kind, or "prefix.*") → {handler name: function}
 _HANDLERS: dict[str, dict[str, Callable]] = defaultdict(dict)
-
-RESCORE_REQUESTED = "rescore.requested"
-# Kinds of event after which the agents they concern should be re-scored (see handlers.py).
-RESCORE_TRIGGERS: set[str] = {
-    "publication.published", "publication.corrected", "publication.retracted",
-    "report.filed", "report.decided",
-}
-
 
 def register_handler(kind: str, func: Callable[[Event], None], *, name: str | None = None) -> str:
     """Call ``func(event)`` for every event of ``kind`` (exact, ``"prefix.*"`` or ``"*"``).
@@ -58,45 +51,70 @@ def handlers_for(kind: str) -> list[tuple[str, Callable]]:
     return sorted(found.items())
 
 
-def rescore_trigger_add(kind: str) -> None:
-    """Ask the centre to emit ``rescore.requested`` after events of ``kind`` (e.g. a repayment)."""
-    RESCORE_TRIGGERS.add(kind)
-
-
 def _json(payload: dict) -> dict:
     # Decimals, dates and UUIDs become strings; the stored payload is plain JSON.
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
+def _declared(kind: str):
+    declared = event_kind(kind)
+    if declared is None:
+        raise ValueError(f"undeclared event kind {kind!r}: declare it with infocenter.event_kinds.event_kind_declare")
+    return declared
 
 
 def event_row(*, kind: str, subject_agent_id=None, actor_id=None, actor_agent_id=None, payload: dict | None = None,
               agent_ids=None) -> dict:
     """The outbox row of an event as column values (what ``event_emit`` stores). A hot path that
     writes its rows in one statement of its own (the repayment function of ``lending`` on
-    PostgreSQL) inserts exactly this, so handlers cannot tell the two apart."""
+    PostgreSQL) inserts exactly this, so handlers cannot tell the two apart. ``kind`` must be
+    declared (``infocenter.event_kinds``)."""
+    declared = _declared(kind)
     payload = dict(payload or {})
     if agent_ids:
         payload["agent_ids"] = sorted({int(i) for i in agent_ids})
-    return {"kind": kind, "subject_agent_id": subject_agent_id, "actor_id": actor_id,
-            "actor_agent_id": actor_agent_id, "payload": _json(payload), "created_at": timezone.now()}
+    row = {"kind": kind, "subject_agent_id": subject_agent_id, "actor_id": actor_id,
+           "actor_agent_id": actor_agent_id, "payload": _json(payload), "created_at": timezone.now()}
+    if declared.coalesce_per_subject:
+        row["coalesce_key"] = Event.coalesce_key_for(kind, subject_agent_id)
+    return row
 
 
 def event_emit(*, kind: str, subject_agent=None, actor=None, actor_agent=None, payload: dict | None = None,
-               agent_ids=None, kick: bool = True) -> Event:
+               agent_ids=None, kick: bool = True) -> Event | None:
     """Write an event row in the caller's transaction (the outbox) and kick the dispatcher
     once that transaction commits. ``agent_ids`` lists the agents the event concerns (for
     re-scoring), default the subject agent. Hot paths (repayments) pass ``kick=False``: the
-    beat entry dispatches within a minute, without a broker round-trip per transaction."""
+    beat entry dispatches within a minute, without a broker round-trip per transaction.
+    For a kind declared ``coalesce_per_subject`` it returns None: the event is stored unless an
+    unclaimed one of the kind about the same subject already waits (that one will do)."""
     return event_insert(event_row(
         kind=kind, subject_agent_id=getattr(subject_agent, "pk", None), actor_id=getattr(actor, "pk", None),
         actor_agent_id=getattr(actor_agent, "pk", None), payload=payload, agent_ids=agent_ids), kick=kick)
 
 
-def event_insert(row: dict, *, kick: bool = True) -> Event:
+def event_insert(row: dict, *, kick: bool = True) -> Event | None:
     """Store an ``event_row`` in the caller's transaction; kick the dispatcher after the commit."""
+    if row.get("coalesce_key"):
+        events_insert_coalesced([row], kick=kick)
+        return None
     event = Event.objects.create(**row)
     if kick:
         _kick_on_commit()
     return event
+
+
+def events_insert_coalesced(rows: list[dict], *, kick: bool = True) -> None:
+    """Store rows that carry a ``coalesce_key`` in one ``INSERT … ON CONFLICT DO NOTHING``
+    (``INSERT OR IGNORE`` on SQLite) against the partial unique index of unclaimed events: a row
+    whose key already waits is dropped — atomically, even when two transactions insert the same
+    key at once (the second waits for the first to commit, then does nothing; if the first rolls
+    back, the second's row is stored)."""
+    if not rows:
+        return
+    Event.objects.bulk_create([Event(**row) for row in rows], ignore_conflicts=True)
+    if kick:
+        _kick_on_commit()
 
 
 def _kick() -> None:

@@ -1,14 +1,21 @@
-"""Writes of subscriptions, notifications (read marks) and alerts (acknowledgement)."""
+"""Writes of subscriptions, notifications (delivery as each person chose, read marks, daily
+digests and their e-mail), notification preferences and alerts (acknowledgement)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..choices import Category, InfoModule, SubscriptionTarget
-from ..models import Alert, Notification, Subscription
+from ..models import Alert, Notification, NotificationPreference, Subscription
+from ..notify_texts import DIGEST, DIGEST_ITEMS, Delivery, default_delivery, render, topic_keys, topic_of
 
 
 @transaction.atomic
@@ -54,8 +61,141 @@ def notification_mark_read(*, notification: Notification, user) -> Notification:
     return notification
 
 
-def notifications_mark_all_read(*, user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+def notifications_mark_all_read(*, user, topic: str = "") -> int:
+    """Mark the person's unread notifications read (only those of ``topic`` when given)."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if topic:
+        qs = qs.filter(topic=topic)
+    return qs.update(read_at=timezone.now())
+
+
+# --- delivery as each person chose ----------------------------------------------------------------
+def deliveries_of(user_ids, topic: str) -> dict[int, str]:
+    """user id → ``Delivery`` for ``topic`` (the stored choice, else the topic's default)."""
+    chosen = dict(NotificationPreference.objects.filter(user_id__in=list(user_ids), topic=topic)
+                  .values_list("user_id", "delivery"))
+    default = default_delivery(topic)
+    return {uid: chosen.get(uid, default) for uid in user_ids}
+
+
+def _mail_on_commit(messages: list) -> None:
+    if messages:
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+
+
+def notifications_deliver(*, event, recipients: dict, kind: str, params: dict, url: str) -> int:
+    """Tell ``recipients`` (user id → (user, wants e-mail)) of one item of ``event``, each as
+    they chose for the item's topic: ``each`` — a notification of its own (one per person and
+    event) and, if they asked, an e-mail at once; ``digest`` — one more item in today's digest
+    of the topic (e-mailed the next morning if they asked, ``notification_digests_email``);
+    ``none`` — nothing. Runs in the handler's transaction (so once in effect); a fixed number of
+    queries whatever the number of recipients. Returns how many people were told."""
+    if not recipients:
+        return 0
+    topic = topic_of(kind, params)
+    chosen = deliveries_of(recipients, topic)
+    each = {uid: v for uid, v in recipients.items() if chosen[uid] == Delivery.EACH}
+    digest = {uid: v for uid, v in recipients.items() if chosen[uid] == Delivery.DIGEST}
+    return (_deliver_each(event, each, kind=kind, topic=topic, params=params, url=url)
+            + _deliver_to_digest(digest, kind=kind, topic=topic, params=params, url=url))
+
+
+def _deliver_each(event, recipients: dict, *, kind: str, topic: str, params: dict, url: str) -> int:
+    if not recipients:
+        return 0
+    # Two queries whatever the number of recipients: who already has it, then one bulk insert
+    # (ignore_conflicts: a racing duplicate is dropped by the unique (user, event) key).
+    already = set(Notification.objects.filter(event=event, user_id__in=list(recipients))
+                  .values_list("user_id", flat=True))
+    now = timezone.now()
+    new = [(user, email) for uid, (user, email) in recipients.items() if uid not in already]
+    Notification.objects.bulk_create(
+        [Notification(user=user, event=event, kind=kind, topic=topic, params=params, url=url,
+                      emailed_at=now if email and user.email else None) for user, email in new],
+        ignore_conflicts=True,
+    )
+    mails = [user.email for user, email in new if email and user.email]
+    if mails:
+        with translation.override(settings.LANGUAGE_CODE):  # e-mail in the platform's language
+            text = render(kind, params)
+        site = getattr(settings, "PLATFORM_BASE_URL", "")
+        _mail_on_commit([(f"[4A+1C] {text[:120]}", f"{text}\n\n{site}{url}", None, [address]) for address in mails])
+    return len(new)
+
+
+def _deliver_to_digest(recipients: dict, *, kind: str, topic: str, params: dict, url: str) -> int:
+    """Add the item to each recipient's digest of ``topic`` for today: create the missing
+    digests (``INSERT … ON CONFLICT DO NOTHING`` on the unique person × topic × day), lock them
+    all, then one UPDATE: count + 1, the item first among the latest, unread again."""
+    if not recipients:
+        return 0
+    now = timezone.now()
+    day = timezone.localdate(now)
+    link = f"{reverse('infocenter:notifications')}?kind={topic}"
+    Notification.objects.bulk_create(
+        [Notification(user_id=uid, kind=DIGEST, topic=topic, digest_day=day, count=0, items=[], url=link,
+                      params={"topic": topic}, created_at=now) for uid in recipients],
+        ignore_conflicts=True,
+    )
+    digests = list(Notification.objects.select_for_update()
+                   .filter(user_id__in=list(recipients), topic=topic, digest_day=day).order_by("pk"))
+    item = {"kind": kind, "params": params, "url": url}
+    for digest in digests:
+        user, email = recipients[digest.user_id]
+        digest.count += 1
+        digest.items = [item, *(digest.items or [])][:DIGEST_ITEMS]
+        digest.read_at, digest.created_at = None, now
+        digest.email_wanted = digest.email_wanted or bool(email and user.email)
+    Notification.objects.bulk_update(digests, ["count", "items", "read_at", "created_at", "email_wanted"])
+    return len(digests)
+
+
+def notification_digests_email(*, day=None) -> int:
+    """E-mail each digest of ``day`` (default: yesterday) that gathered an item someone wanted
+    by e-mail, once (``emailed_at``): one message per digest, in the platform's language, with
+    the count and the latest items. Returns how many were sent."""
+    day = day or timezone.localdate() - timedelta(days=1)
+    site = getattr(settings, "PLATFORM_BASE_URL", "")
+    with transaction.atomic():
+        digests = list(Notification.objects.select_for_update().select_related("user")
+                       .filter(digest_day=day, email_wanted=True, emailed_at__isnull=True).order_by("pk"))
+        messages = []
+        with translation.override(settings.LANGUAGE_CODE):
+            for d in digests:
+                if not d.user.email:
+                    continue
+                lines = "\n".join(f"- {i['text']}" for i in d.latest)
+                messages.append((f"[4A+1C] {d.text[:120]}", f"{d.text}\n\n{lines}\n\n{site}{d.url}", None,
+                                 [d.user.email]))
+        Notification.objects.filter(pk__in=[d.pk for d in digests]).update(emailed_at=timezone.now())
+        _mail_on_commit(messages)
+    return len(messages)
+
+
+@transaction.atomic
+def notification_preferences_set(*, user, choices: dict[str, str]) -> int:
+    """Store how ``user`` hears of each topic in ``choices`` (topic → ``Delivery``); a topic
+    set to the same as its default keeps no row. Choosing *nothing* also marks that topic's
+    unread notifications read, so the badge counts only what the person still wants. Unknown
+    topics or deliveries are a ``ValidationError`` and change nothing. Returns how many
+    topics changed."""
+    known = topic_keys()
+    bad = sorted(t for t, d in choices.items() if t not in known or d not in Delivery.values)
+    if bad:
+        raise ValidationError(_("Unknown kind of notification or delivery: %(kinds)s") % {"kinds": ", ".join(bad)})
+    stored = dict(NotificationPreference.objects.filter(user=user).values_list("topic", "delivery"))
+    changed = {t: d for t, d in choices.items() if stored.get(t, default_delivery(t)) != d}
+    if not changed:
+        return 0
+    NotificationPreference.objects.filter(user=user, topic__in=list(changed)).delete()
+    now = timezone.now()
+    NotificationPreference.objects.bulk_create([
+        NotificationPreference(user=user, topic=t, delivery=d, updated_at=now)
+        for t, d in changed.items() if d != default_delivery(t)])
+    muted = [t for t, d in changed.items() if d == Delivery.NONE]
+    if muted:
+        Notification.objects.filter(user=user, topic__in=muted, read_at__isnull=True).update(read_at=now)
+    return len(changed)
 
 
 @transaction.atomic

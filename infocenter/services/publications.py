@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from agents.jsondata import json_check_value
 
+from .. import event_kinds as kinds
 from ..choices import CATEGORY_MODULE, PUBLISHER_KINDS, Category, PublicationStatus, Visibility
 from ..models import Publication
 from ..permissions import require_member
@@ -113,7 +114,7 @@ def publication_create(*, subject, category: str, title: str, body: str = "", da
             raise
         return existing
     if publish:
-        _event("publication.published", publication, author)
+        _event(kinds.PUBLICATION_PUBLISHED, publication, author)
     return publication
 
 
@@ -141,7 +142,7 @@ def publication_publish(*, publication: Publication, author) -> Publication:
     publication.status = PublicationStatus.PUBLISHED
     publication.published_at = timezone.now()
     publication.save(update_fields=["status", "published_at"])
-    _event("publication.published", publication, author)
+    _event(kinds.PUBLICATION_PUBLISHED, publication, author)
     return publication
 
 
@@ -216,7 +217,7 @@ def publication_correct(*, publication: Publication, author, correction_note: st
     old.is_current = False
     old.save(update_fields=["is_current"])
     new.save()
-    _event("publication.corrected", new, author)
+    _event(kinds.PUBLICATION_CORRECTED, new, author)
     return new
 
 
@@ -235,5 +236,5 @@ def publication_retract(*, publication: Publication, author, reason: str) -> Pub
     publication.retracted_at = timezone.now()
     publication.retraction_reason = reason.strip()
     publication.save(update_fields=["status", "retracted_at", "retraction_reason"])
-    _event("publication.retracted", publication, author)
+    _event(kinds.PUBLICATION_RETRACTED, publication, author)
     return publication

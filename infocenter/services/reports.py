@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from agents.models import Agent
 
+from .. import event_kinds as kinds
 from ..choices import REPORT_CATEGORY_TYPE, ReportType, Verification
 from ..constants import REPORTS_PER_REPORTER_PER_DAY, REPORTS_PER_SUBJECT_PER_DAY
 from ..models import Report
@@ -65,7 +66,7 @@ def report_file(*, reporter: Agent, subject: Agent, author, category: str, title
         report.evidence_file_name = getattr(evidence_file, "name", "")[:200]
     report.full_clean()
     report.save()
-    event_emit(kind="report.filed", subject_agent=subject, actor=author, actor_agent=reporter,
+    event_emit(kind=kinds.REPORT_FILED, subject_agent=subject, actor=author, actor_agent=reporter,
                payload=_payload(report), agent_ids=[subject.pk])
     return report
 
@@ -84,7 +85,7 @@ def report_reply(*, report: Report, author, text: str) -> Report:
     report.reply, report.replied_by, report.replied_at = text, author if getattr(author, "pk", None) else None, timezone.now()
     report.full_clean()
     report.save(update_fields=["reply", "replied_by", "replied_at"])
-    event_emit(kind="report.replied", subject_agent=report.subject, actor=author, actor_agent=report.subject,
+    event_emit(kind=kinds.REPORT_REPLIED, subject_agent=report.subject, actor=author, actor_agent=report.subject,
                payload=_payload(report))
     return report
 
@@ -113,6 +114,6 @@ def report_decide(*, report: Report, decided_by, status: str, note: str = "") ->
     report.decided_by, report.decided_by_agent, report.decided_at = decided_by, agent, timezone.now()
     report.save(update_fields=["status", "decision_note", "decided_by", "decided_by_agent", "decided_at"])
     payload = _payload(report) | {"previous_status": previous, "decided_by_agent_id": agent.pk}
-    event_emit(kind="report.decided", subject_agent=report.subject, actor=decided_by, actor_agent=agent,
+    event_emit(kind=kinds.REPORT_DECIDED, subject_agent=report.subject, actor=decided_by, actor_agent=agent,
                payload=payload, agent_ids=[report.subject_id])
     return report

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -20,6 +20,7 @@ from .. import selectors, services
 from ..constants import PAGE_SIZE
 from ..forms import FollowForm, SubscriptionForm
 from ..models import Alert, Notification, Subscription
+from ..notify_texts import Delivery, topics
 from .base import ActingMixin, safe_next
 
 
@@ -86,17 +87,52 @@ class FollowView(LoginRequiredMixin, View):
 
 
 class NotificationsView(LoginRequiredMixin, TemplateView):
+    """The person's notifications, newest first; daily digests show their count and latest
+    items. Filter by kind (``?kind=<topic>``) and unread. A fixed number of queries."""
+
     template_name = "infocenter/notifications.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         qs = selectors.notifications_of(self.request.user)
+        kinds = selectors.notification_kinds_of(self.request.user)
+        kind = self.request.GET.get("kind", "")
+        if kind not in {k["topic"] for k in kinds}:
+            kind = ""
+        if kind:
+            qs = qs.filter(topic=kind)
         if self.request.GET.get("unread"):
             qs = qs.filter(read_at__isnull=True)
         ctx.update(page=Paginator(qs, PAGE_SIZE * 2).get_page(self.request.GET.get("page")),
-                   unread_only=bool(self.request.GET.get("unread")),
+                   unread_only=bool(self.request.GET.get("unread")), kinds=kinds, kind=kind,
+                   kind_label=next((k["label"] for k in kinds if k["topic"] == kind), ""),
                    unread=selectors.unread_count(self.request.user))
         return ctx
+
+
+class NotificationSettingsView(LoginRequiredMixin, TemplateView):
+    """Per kind of notification: each item, a daily digest or nothing."""
+
+    template_name = "infocenter/notification_settings.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rows = selectors.notification_preferences_of(self.request.user)
+        groups: dict[str, list] = {}
+        for row in rows:
+            groups.setdefault(row["topic"].group, []).append(row)
+        ctx.update(groups=list(groups.items()), deliveries=Delivery.choices)
+        return ctx
+
+    def post(self, request):
+        choices = {t.key: request.POST[t.key] for t in topics() if t.key in request.POST}
+        try:
+            n = services.notification_preferences_set(user=request.user, choices=choices)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+            return self.render_to_response(self.get_context_data(), status=400)
+        messages.success(request, _("Your notification settings are saved (%(n)s changed).") % {"n": n})
+        return redirect("infocenter:notification-settings")
 
 
 class NotificationOpenView(LoginRequiredMixin, View):
@@ -113,8 +149,11 @@ class NotificationOpenView(LoginRequiredMixin, View):
 
 class NotificationsReadAllView(LoginRequiredMixin, View):
     def post(self, request):
-        n = services.notifications_mark_all_read(user=request.user)
+        kind = request.POST.get("kind", "")[:60]
+        n = services.notifications_mark_all_read(user=request.user, topic=kind)
         messages.success(request, _("%(n)s notifications marked as read.") % {"n": n})
+        if kind:
+            return redirect(f"{reverse('infocenter:notifications')}?{urlencode({'kind': kind})}")
         return redirect("infocenter:notifications")
 
 

@@ -134,7 +134,9 @@ def _tell_the_centre(alert: LedgerAlert) -> None:
     the layers, so it may call infocenter's public service."""
     from infocenter.services.events import event_emit
 
-    event_emit(kind="ledger.alert", payload={"alert": alert.pk, "kind": alert.kind, "message": alert.message})
+    from .events import LEDGER_ALERT_RAISED
+
+    event_emit(kind=LEDGER_ALERT_RAISED, payload={"alert": alert.pk, "kind": alert.kind, "message": alert.message})
 
 
 @transaction.atomic

@@ -111,7 +111,7 @@ class RepaymentWrite:
     allocations: list[tuple] = field(default_factory=list)        # (Instalment, penalty, interest, principal)
     loan_fields: list[str] = field(default_factory=list)          # the loan's changed columns
     moves: list[BucketMove] = field(default_factory=list)         # a change of bucket or class
-    event: dict = field(default_factory=dict)                     # payload of the ``loan.repayment`` event
+    event: dict = field(default_factory=dict)                     # payload of the ``loan.repaid`` event (``events.REPAID``)
 
     @property
     def entry_key(self) -> str:

@@ -6,20 +6,22 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from infocenter.event_kinds import RESCORE_REQUESTED
 from infocenter.models import Event
 from infocenter.services.events import events_dispatch
 from lending import services
+from lending.events import DELINQUENCY_CHANGED, DISBURSED, REPAID, WRITTEN_OFF
 from lending.tests.factories import make_loan, pay
 
 
 def test_disbursement_and_repayment_write_events_about_the_borrower(world):
     loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2026, 1, 15))
-    disbursed = Event.objects.get(kind="loan.disbursed")
+    disbursed = Event.objects.get(kind=DISBURSED)
     assert disbursed.subject_agent == world.firm and disbursed.actor_agent == world.finance_company
     assert disbursed.payload["principal"] == "12000.00" and disbursed.payload["loan_id"] == loan.pk
 
     repayment = pay(world, loan, "1066.19", date(2026, 2, 15))
-    event = Event.objects.get(kind="loan.repayment")
+    event = Event.objects.get(kind=REPAID)
     assert event.subject_agent == world.firm
     assert event.payload["repayment_id"] == repayment.pk
     assert (event.payload["amount"], event.payload["interest"], event.payload["principal"]) == \
@@ -31,23 +33,31 @@ def test_a_refused_repayment_writes_no_event(world):
     loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2026, 1, 15))
     with pytest.raises(ValidationError):
         pay(world, loan, "999999.00", date(2026, 2, 15))  # more than is owed
-    assert not Event.objects.filter(kind="loan.repayment").exists()
+    assert not Event.objects.filter(kind=REPAID).exists()
 
 
 def test_a_retried_repayment_writes_one_event(world):
     loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2026, 1, 15))
     for _ in range(3):
         pay(world, loan, "500.00", date(2026, 2, 1), key="same-key")
-    assert Event.objects.filter(kind="loan.repayment").count() == 1
+    assert Event.objects.filter(kind=REPAID).count() == 1
 
 
 def test_dispatch_asks_ratings_to_rescore_the_borrower(world):
     loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2026, 1, 15))
     pay(world, loan, "1066.19", date(2026, 2, 15))
     events_dispatch()
-    rescore = Event.objects.filter(kind="rescore.requested")
-    assert rescore.count() == 2  # one for the disbursement, one for the repayment
-    assert all(e.payload["agent_ids"] == [world.firm.pk] for e in rescore)
+    rescore = Event.objects.filter(kind=RESCORE_REQUESTED)
+    # the disbursement and the repayment were dispatched together: one request for the firm
+    assert rescore.count() == 1
+    assert rescore.get().subject_agent == world.firm and rescore.get().payload["agent_ids"] == [world.firm.pk]
+    assert rescore.get().payload["reason"] == DISBURSED
+
+
+def test_every_loan_kind_rescores_the_borrower():
+    from infocenter.event_kinds import rescore_trigger_kinds
+
+    assert {DISBURSED, REPAID, WRITTEN_OFF, DELINQUENCY_CHANGED} <= rescore_trigger_kinds()
 
 
 def test_write_off_writes_an_event(world):
@@ -58,7 +68,7 @@ def test_write_off_writes_an_event(world):
     loan.refresh_from_db()
     services.loan_write_off(loan=loan, user=world.users["finance"], reason="企业停产，催收无果",
                             written_off_on=date(2026, 1, 20), idempotency_key="wo-1")
-    event = Event.objects.get(kind="loan.written_off")
+    event = Event.objects.get(kind=WRITTEN_OFF)
     assert event.payload["amount"] == "12000.00" and event.subject_agent == world.firm
 
 
@@ -71,7 +81,7 @@ def test_the_nightly_run_writes_an_event_for_each_move_between_buckets(world):
     pay(world, other, first.total_due, date(2026, 2, 15))  # the other loan's first instalment, paid in full
     report = delinquency_run(as_of=date(2026, 3, 20))  # the first instalment is 33 days late, the second 5
     assert report.moves == 2
-    events = Event.objects.filter(kind="loan.delinquency_changed").order_by("pk")
+    events = Event.objects.filter(kind=DELINQUENCY_CHANGED).order_by("pk")
     assert events.count() == 2
     late = events.get(payload__loan_id=loan.pk)
     assert late.subject_agent == world.firm and late.actor_agent == world.finance_company
@@ -85,7 +95,7 @@ def test_the_nightly_run_writes_an_event_for_each_move_between_buckets(world):
 
     # the same night again moves nothing and tells nobody twice
     assert delinquency_run(as_of=date(2026, 3, 20)).moves == 0
-    assert Event.objects.filter(kind="loan.delinquency_changed").count() == 2
+    assert Event.objects.filter(kind=DELINQUENCY_CHANGED).count() == 2
     # and the centre asks ratings to re-score the borrower
     events_dispatch()
-    assert Event.objects.filter(kind="rescore.requested", payload__agent_ids=[world.firm.pk]).exists()
+    assert Event.objects.filter(kind=RESCORE_REQUESTED, payload__agent_ids=[world.firm.pk]).exists()

@@ -11,6 +11,7 @@ from django.db import connection
 
 from lending.choices import AccountPurpose, AccountType, AlertKind, EntryKind
 from lending.ledger.checks import ledger_check_run, ledger_verify
+from lending.ledger.events import LEDGER_ALERT_RAISED
 from lending.ledger.models import Account, JournalEntry, LedgerAlert, Posting
 from lending.ledger.services import IdempotencyConflict, account_get, capital_contribute, entry_post, entry_reverse
 from lending.tests.factories import make_loan, pay
@@ -119,7 +120,7 @@ def test_ledger_check_fails_loudly_on_a_tampered_balance(world):
     # … and the central platform hears of it (its event outbox)
     from infocenter.models import Event
 
-    assert Event.objects.filter(kind="ledger.alert").count() == len(kinds)
+    assert Event.objects.filter(kind=LEDGER_ALERT_RAISED).count() == len(kinds)
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql",

@@ -229,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "infocenter.tasks.events_dispatch",
         "schedule": crontab(minute="*"),
     },
+    # yesterday's daily notification digests, by e-mail to those who asked for e-mail
+    "infocenter-email-digests": {
+        "task": "infocenter.tasks.notification_digests_email",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # take back the permission of consents whose period has ended (visibility checks dates itself)
     "infocenter-expire-consents": {
         "task": "infocenter.tasks.consents_expire",

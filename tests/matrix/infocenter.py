@@ -161,6 +161,7 @@ CORE = {
     "infocenter:follow": Case(_POST_ONLY),
     "infocenter:notifications": Case(members()),
     "infocenter:notification-badge": Case(members()),
+    "infocenter:notification-settings": Case(members()),
     "infocenter:notifications-read-all": Case(_POST_ONLY),
     "infocenter:notification-open": Case(only("enterprise", ok=302), kwargs=_notification),
     "infocenter:alerts": Case(only("government")),

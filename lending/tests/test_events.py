@@ -99,3 +99,16 @@ def test_the_nightly_run_writes_an_event_for_each_move_between_buckets(world):
     # and the centre asks ratings to re-score the borrower
     events_dispatch()
     assert Event.objects.filter(kind=RESCORE_REQUESTED, payload__agent_ids=[world.firm.pk]).exists()
+
+
+def test_a_hundred_repayments_of_one_firm_wait_as_one_rescore_request(world):
+    from infocenter.services.events import event_deliver
+
+    loan = make_loan(world, amount="12000.00", periods=12, rate="0.12", start=date(2026, 1, 15))
+    for _ in range(100):
+        pay(world, loan, "10.00", date(2026, 2, 15))
+    for event in Event.objects.filter(dispatched_at__isnull=True).exclude(kind=RESCORE_REQUESTED):
+        event_deliver(event)  # the facts, as a worker's first batch would
+    assert Event.objects.filter(kind=REPAID).count() == 100
+    [request] = Event.objects.filter(kind=RESCORE_REQUESTED, dispatched_at__isnull=True)
+    assert request.subject_agent == world.firm

@@ -64,6 +64,7 @@ class Category(models.TextChoices):
     ORDERS_CAPACITY = "orders_capacity", _("Orders and capacity")
     CERTIFICATIONS = "certifications", _("Certifications")
     MAJOR_EVENTS = "major_events", _("Major events")
+    CREDIT_RATING = "credit_rating", _("Credit rating")
     # institution module
     PRODUCTS = "products", _("Products")
     RATES = "rates", _("Rates")
@@ -88,6 +89,7 @@ CATEGORY_MODULE: dict[str, str] = {
     C.SUPPORT_PROGRAMME: M.GOVERNMENT,
     C.FINANCIAL_STATEMENTS: M.ENTERPRISE, C.TAX_PAID: M.ENTERPRISE, C.SOCIAL_INSURANCE: M.ENTERPRISE,
     C.ORDERS_CAPACITY: M.ENTERPRISE, C.CERTIFICATIONS: M.ENTERPRISE, C.MAJOR_EVENTS: M.ENTERPRISE,
+    C.CREDIT_RATING: M.ENTERPRISE,
     C.PRODUCTS: M.INSTITUTION, C.RATES: M.INSTITUTION, C.LENDING_VOLUME: M.INSTITUTION,
     C.INVESTMENT_INTENTION: M.INVESTOR,
     C.FINANCING_NEED: M.INVESTMENT, C.INVESTMENT_OFFER: M.INVESTMENT, C.INVESTMENT_RESULT: M.INVESTMENT,
@@ -101,6 +103,8 @@ PUBLISHER_KINDS: dict[str, tuple[str, ...]] = {
     C.SUPPORT_PROGRAMME: ("government",),
     C.FINANCIAL_STATEMENTS: ("enterprise",), C.TAX_PAID: ("enterprise",), C.SOCIAL_INSURANCE: ("enterprise",),
     C.ORDERS_CAPACITY: ("enterprise",), C.CERTIFICATIONS: ("enterprise",), C.MAJOR_EVENTS: ("enterprise",),
+    # a member's credit rating is published by the finance company that rates it (module 3)
+    C.CREDIT_RATING: ("finance_company",),
     C.PRODUCTS: ("institution", "finance_company"), C.RATES: ("institution", "finance_company"),
     C.LENDING_VOLUME: ("institution", "finance_company"),
     C.INVESTMENT_INTENTION: ("investor",),

@@ -219,6 +219,21 @@ def feature_table(firms, *, as_of: date | None = None) -> pd.DataFrame:
     return df
 
 
+def snapshots(df: pd.DataFrame) -> list[dict]:
+    """The inputs of every row as plain JSON (None for missing), built column-wise."""
+    cols = {}
+    for code in FEATURE_CODES:
+        series = df[code]
+        if code in CATEGORICAL:
+            values = series.astype(object).where(series.notna() & (series.astype(str) != ""), None)
+            cols[code] = [None if v is None else str(v) for v in values.tolist()]
+        else:
+            x = np.round(pd.to_numeric(series, errors="coerce").to_numpy(dtype=float), 6)
+            cols[code] = [None if v != v else v for v in x.tolist()]
+    n = len(df)
+    return [{code: cols[code][i] for code in FEATURE_CODES} for i in range(n)]
+
+
 def snapshot(row: pd.Series) -> dict:
     """The inputs of one firm as plain JSON (None for missing)."""
     out = {}

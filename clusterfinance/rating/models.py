@@ -20,6 +20,15 @@ from agents.restrict import NOTHING, RestrictedManager, Viewer
 from .choices import RatingTrigger, ScorecardKind, VersionStatus
 
 
+class RowJSONField(models.JSONField):
+    """A JSONField that ``bulk_create`` inserts with one placeholder per value. Django 5.2 inserts
+    batches on PostgreSQL through ``UNNEST`` of arrays; psycopg then quotes every JSON document
+    into an array literal, which made writing 20,000 ratings take 17 s instead of 1."""
+
+    def get_placeholder(self, value, compiler, connection):
+        return "%s"
+
+
 class ScorecardVersion(models.Model):
     """One version of a finance company's scorecard: an expert one (factors, bins and points
     edited by staff) or a statistical one (bins, WoE and coefficients trained on past borrowers,
@@ -103,9 +112,9 @@ class Rating(models.Model):
     grade = models.CharField(_("grade"), max_length=3, choices=Grade.choices)
     pd = models.DecimalField(_("probability of default"), max_digits=7, decimal_places=6)
     previous_grade = models.CharField(_("previous grade"), max_length=3, choices=Grade.choices, blank=True)
-    reasons = models.JSONField(_("reasons"), default=list,
+    reasons = RowJSONField(_("reasons"), default=list,
                                help_text=_("Factors that raised and lowered the score most, with their inputs."))
-    inputs = models.JSONField(_("inputs"), default=dict)
+    inputs = RowJSONField(_("inputs"), default=dict)
     limited_history = models.BooleanField(_("little or no history"), default=False)
     is_current = models.BooleanField(_("current rating"), default=True)
     rated_at = models.DateTimeField(_("rated at"), default=timezone.now, db_index=True)

@@ -249,34 +249,55 @@ def reasons_frame(model: BinnedScorecard, points: pd.DataFrame) -> pd.DataFrame:
     return points - neutral[points.columns]
 
 
-def reasons_for(model: BinnedScorecard, row: pd.Series, bins: pd.Series, points: pd.Series, delta: pd.Series,
-                top: int = TOP_REASONS) -> list[dict]:
-    """The ``top`` factors that raised and lowered one firm's score most, each naming its input,
-    value and bin, in English and Chinese."""
-    by_name = {f["name"]: f for f in model.features}
-    ordered = delta.sort_values(kind="stable")
-    chosen = [n for n in ordered.index[::-1][:top] if ordered[n] > 0] + [n for n in ordered.index[:top] if ordered[n] < 0]
+def reasons_batch(model: BinnedScorecard, table: pd.DataFrame, bins: pd.DataFrame, points: pd.DataFrame,
+                  deltas: pd.DataFrame, top: int = TOP_REASONS) -> list[list[dict]]:
+    """For every row: the ``top`` factors that raised and lowered the score most (points minus
+    the factor's neutral points), each naming its input, value and band in English and Chinese.
+    The choice is one ``argsort`` over the whole matrix; only the texts are built per reason."""
+    features = model.features
+    names = [f["name"] for f in features]
+    d = deltas[names].to_numpy(dtype=float)
+    b = bins[names].to_numpy()
+    p = points[names].to_numpy(dtype=float)
+    order = np.argsort(d, axis=1, kind="stable")
+    k = min(top, len(names))
+    lows, highs = order[:, :k], order[:, ::-1][:, :k]
+    raw = {n: (table[n].to_numpy(dtype=object) if n in table.columns else np.full(len(table), None)) for n in names}
+    band_text = [[_bin_text(f, i) for i in range(len(f["bins"]))] for f in features]
+    missing_bin = [len(f["bins"]) - 1 for f in features]
+    label = [labels(n) for n in names]
     out = []
-    for name in chosen:
-        feature = by_name[name]
-        value = row.get(name) if name in row.index else None
-        index = int(bins[name])
-        missing = feature["bins"][index]["kind"] == "missing"
-        en, zh = labels(name)
-        shown = _fmt(name, value)
-        d = float(delta[name])
-        sign = "+" if d > 0 else "−"
-        if missing:
-            text_en = f"{en}: not known (own bin “missing”), {sign}{abs(d):.0f} points"
-            text_zh = f"{zh}：无数据（单列“缺失”档），{sign}{abs(d):.0f} 分"
-        else:
-            text_en = f"{en} {shown} (band {_bin_text(feature, index)}): {sign}{abs(d):.0f} points"
-            text_zh = f"{zh} {shown}（区间 {_bin_text(feature, index)}）：{sign}{abs(d):.0f} 分"
-        out.append({"code": f"{name}.{'missing' if missing else index}", "factor": name,
-                    "value": None if missing else (value if isinstance(value, str) else float(value)),
-                    "shown": shown, "bin": index, "points": float(points[name]), "delta": round(d, 2),
-                    "text_en": text_en, "text_zh": text_zh})
+    for r in range(len(d)):
+        row_reasons = []
+        for j in [j for j in highs[r] if d[r, j] > 0] + [j for j in lows[r] if d[r, j] < 0]:
+            name, index, delta = names[j], int(b[r, j]), float(d[r, j])
+            en, zh = label[j]
+            sign = "+" if delta > 0 else "−"
+            size = f"{sign}{abs(delta):.0f}"
+            if index == missing_bin[j]:
+                value, shown = None, "—"
+                text_en = f"{en}: not known (own bin “missing”), {size} points"
+                text_zh = f"{zh}：无数据（单列“缺失”档），{size} 分"
+                code = f"{name}.missing"
+            else:
+                value = raw[name][r]
+                value = value if isinstance(value, str) else float(value)
+                shown = _fmt(name, value)
+                text_en = f"{en} {shown} (band {band_text[j][index]}): {size} points"
+                text_zh = f"{zh} {shown}（区间 {band_text[j][index]}）：{size} 分"
+                code = f"{name}.{index}"
+            row_reasons.append({"code": code, "factor": name, "value": value, "shown": shown, "bin": index,
+                                "points": float(p[r, j]), "delta": round(delta, 2), "text_en": text_en,
+                                "text_zh": text_zh})
+        out.append(row_reasons)
     return out
+
+
+def reasons_for(model: BinnedScorecard, row: pd.Series, top: int = TOP_REASONS) -> list[dict]:
+    """The reasons of one firm's feature row."""
+    frame = row.to_frame().T
+    _scores, points = model.score(frame)
+    return reasons_batch(model, frame, model.bins(frame), points, reasons_frame(model, points), top)[0]
 
 
 # --- counterfactual ------------------------------------------------------------------------------

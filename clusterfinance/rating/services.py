@@ -18,20 +18,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.choices import AgentKind, Role, grade_rank
-from agents.models import Agent, ClusterMembership, Membership, current_membership_q
+from agents.models import Agent, ClusterMembership, Membership, cluster_members_q, current_membership_q
 from infocenter.choices import Visibility
 from infocenter.services.events import event_emit
 from infocenter.services.publications import publication_create
 
 from .choices import RatingTrigger, ScorecardKind, VersionStatus
 from .defaults import DEFAULT_CALIBRATION, DEFAULT_SPEC, DEFAULT_SPREADS
-from .features import feature_table, snapshot
+from .features import feature_table, snapshots
 from .models import RATING_CATEGORY, Rating, ScorecardVersion
-from .scorecard import SPEC_FORMAT, Calibration, model_for, reasons_for, reasons_frame
+from .scorecard import SPEC_FORMAT, Calibration, model_for, reasons_batch, reasons_frame
 
 logger = logging.getLogger(__name__)
 RATING_CHANGED = "rating.changed"
 PD_PLACES = Decimal("0.000001")
+CHUNK = 20_000
 
 
 # --- scorecard versions ----------------------------------------------------------------------
@@ -236,6 +237,18 @@ def _members_by_company(agent_ids, as_of: date) -> dict[int, list[int]]:
     return {fc: sorted(ids) for fc, ids in out.items()}
 
 
+def _retire(pks: list[int]) -> None:
+    """The ratings replaced by new ones are no longer current (one statement on PostgreSQL)."""
+    if not pks:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE clusterfinance_rating SET is_current = false WHERE id = ANY(%s)", [pks])
+        return
+    for start in range(0, len(pks), 5000):
+        Rating.objects.filter(pk__in=pks[start:start + 5000]).update(is_current=False)
+
+
 def _update_agents(rows: list[tuple[int, str, Decimal, datetime]]) -> None:
     """Copy the new current grade, PD and time to the firms, in one statement on PostgreSQL."""
     if not rows:
@@ -273,28 +286,29 @@ def _rate_company(fc: Agent, ids: list[int], *, trigger: str, as_of: date, rated
     current = {r["agent_id"]: r for r in Rating.objects.filter(agent_id__in=ids, is_current=True)
                .values("agent_id", "pk", "grade", "version_id", "inputs", "rated_at")}
     new, replaced = [], []
-    rounded = np.round(scores, 2)
-    for i, agent_id in enumerate(table.index):
-        row = table.iloc[i]
-        inputs = snapshot(row)
+    rounded = np.round(scores, 2).tolist()
+    pd_values = [Decimal(str(v)).quantize(PD_PLACES) for v in pds.tolist()]
+    inputs_all = snapshots(table)
+    reasons_all = reasons_batch(model, table, bins, points, deltas)
+    previous_grades = table["previous_grade"].fillna("").tolist()
+    limited = table["limited_history"].tolist()
+    for i, agent_id in enumerate(table.index.tolist()):
+        inputs = inputs_all[i]
         before = current.get(agent_id)
         if before is not None and not force and before["version_id"] == version.pk and before["inputs"] == inputs:
             continue  # nothing new about this firm: no rating, no publication
         if before is not None and before["rated_at"] > rated_at:
             continue  # a newer rating exists (backdated history is written oldest first)
-        previous = before["grade"] if before else (row["previous_grade"] or "")
         new.append(Rating(
-            agent_id=int(agent_id), finance_company=fc, version=version, score=float(rounded[i]), grade=grades[i],
-            pd=Decimal(str(pds[i])).quantize(PD_PLACES), previous_grade=previous,
-            reasons=reasons_for(model, row, bins.iloc[i], points.iloc[i], deltas.iloc[i]), inputs=inputs,
-            limited_history=bool(row["limited_history"]), rated_at=rated_at, trigger=trigger,
-            source_event_id=source_event_id))
+            agent_id=int(agent_id), finance_company=fc, version=version, score=rounded[i], grade=str(grades[i]),
+            pd=pd_values[i], previous_grade=before["grade"] if before else (previous_grades[i] or ""),
+            reasons=reasons_all[i], inputs=inputs, limited_history=bool(limited[i]), rated_at=rated_at,
+            trigger=trigger, source_event_id=source_event_id))
         if before is not None:
             replaced.append(before["pk"])
     if not new:
         return []
-    if replaced:
-        Rating.objects.filter(pk__in=replaced).update(is_current=False)
+    _retire(replaced)
     Rating.objects.bulk_create(new, batch_size=2000)
     _update_agents([(r.agent_id, r.grade, r.pd, r.rated_at) for r in new])
     if publish:
@@ -350,10 +364,25 @@ def ratings_rescore(*, agent_ids=None, trigger: str = RatingTrigger.EVENT, as_of
         # Serialise concurrent re-scores of the same firms (an event and the nightly run).
         list(Agent.objects.select_for_update().filter(pk__in=agent_ids).order_by("pk").values_list("pk", flat=True))
     written = []
+    if agent_ids is None or hasattr(agent_ids, "query"):
+        # Every member (or a queryset): one subquery per finance company, no id lists at all.
+        companies = Agent.objects.filter(kind=AgentKind.FINANCE_COMPANY, status="active",
+                                         cluster_run__isnull=False).order_by("pk")
+        for fc in companies:
+            firms = Agent.objects.filter(cluster_members_q(finance_company=fc, kind=AgentKind.ENTERPRISE,
+                                                           as_of=as_of))
+            if agent_ids is not None:
+                firms = firms.filter(pk__in=agent_ids)
+            written += _rate_company(fc, firms.values("pk"), trigger=trigger, as_of=as_of, rated_at=rated_at,
+                                     source_event_id=source_event_id, force=force, publish=publish)
+        return written
     for fc_id, ids in sorted(_members_by_company(agent_ids, as_of).items()):
         fc = Agent.objects.get(pk=fc_id)
-        written += _rate_company(fc, ids, trigger=trigger, as_of=as_of, rated_at=rated_at,
-                                 source_event_id=source_event_id, force=force, publish=publish)
+        # Chunks keep every "IN (ids)" within the databases' parameter limits; each chunk is
+        # still read with one query per source and scored as one array operation.
+        for start in range(0, len(ids), CHUNK):
+            written += _rate_company(fc, ids[start:start + CHUNK], trigger=trigger, as_of=as_of, rated_at=rated_at,
+                                     source_event_id=source_event_id, force=force, publish=publish)
     return written
 
 

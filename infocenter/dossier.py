@@ -232,7 +232,8 @@ def asymmetry_summary_for(agents: QuerySet, *, kind: str = "enterprise", now=Non
         )
         with connection.cursor() as cursor:
             cursor.execute(per_firm, (len(expected), *params))
-            present, fresh, at_least_half = cursor.fetchone()
+            # SUM is numeric on PostgreSQL (a Decimal) and an integer on SQLite: counts either way
+            present, fresh, at_least_half = (int(v) for v in cursor.fetchone())
     # independent sources: agents other than the firm itself that published or supplied records
     # about it, and reporters whose report was not rejected; one (firm, source) pair each
     sources = (

@@ -3,7 +3,6 @@ concurrency: 16 threads × 200 mixed repayments and disbursements on shared loan
 
 import random
 import threading
-import time
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -151,13 +150,11 @@ def test_concurrent_repayments_and_disbursements_stay_exact(world):
         finally:
             connections.close_all()
 
-    started = time.monotonic()
     threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(THREADS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
     assert not errors, errors[:3]
     assert sum(outcomes.values()) >= THREADS * OPERATIONS
 
@@ -180,7 +177,6 @@ def test_concurrent_repayments_and_disbursements_stay_exact(world):
         assert receivable.balance == loan.principal_outstanding \
             == sum(p.amount for p in receivable.postings.all())
     assert outcomes["refused"] > 0 and Loan.objects.filter(status=LoanStatus.CLOSED).exists()
-    assert elapsed < 60, f"took {elapsed:.1f} s"
 
 
 @pytest.mark.django_db(transaction=True)

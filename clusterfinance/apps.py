@@ -25,3 +25,11 @@ class ClusterFinanceConfig(AppConfig):
 
         # the feedback loop: new information about a firm re-scores it; a grade change is notified
         rating_events.register()
+
+        from .guarantees import events as guarantee_events
+        from .guarantees import permissions as guarantee_permissions
+        from .guarantees import reconcile as guarantee_reconcile
+
+        guarantee_permissions.declare()
+        guarantee_reconcile.register()
+        guarantee_events.register()  # a flagged guarantee circle alerts the government and the staff

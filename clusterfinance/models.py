@@ -6,3 +6,5 @@ from .pool.models import FundSource, PoolPolicy, SourceMovement  # noqa: F401
 from .disclosure.models import DisclosureCursor  # noqa: F401
 from .rating.models import Rating, ScorecardVersion  # noqa: F401
 from .allocation.models import AllocationRun  # noqa: F401
+from .guarantees.models import (  # noqa: F401
+    ClaimRecovery, Contribution, FirmCapacity, FirmGuarantee, FundGuarantee, GuaranteeClaim, GuaranteeFund)

@@ -202,6 +202,8 @@ class AccountPurpose(models.TextChoices):
     NOTES_ISSUED = "notes_issued", _("Notes issued")
     NOTES_HELD = "notes_held", _("Notes held")
     PROGRAMME_FUNDS = "programme_funds", _("Government funds held")
+    # a defaulter's repayment to the mutual guarantee fund of what it paid the lender on its behalf
+    GUARANTEE_REIMBURSED = "guarantee_reimbursed", _("Guarantee claims reimbursed")
 
 
 ACCOUNT_TYPE_OF = {
@@ -228,6 +230,7 @@ ACCOUNT_TYPE_OF = {
     AccountPurpose.NOTES_ISSUED: AccountType.LIABILITY,
     AccountPurpose.NOTES_HELD: AccountType.ASSET,
     AccountPurpose.PROGRAMME_FUNDS: AccountType.LIABILITY,
+    AccountPurpose.GUARANTEE_REIMBURSED: AccountType.EXPENSE,
 }
 # Purposes whose accounts exist once per loan (the loan's own receivable / borrowing).
 PER_LOAN_PURPOSES = (AccountPurpose.LOANS_RECEIVABLE, AccountPurpose.BORROWINGS)

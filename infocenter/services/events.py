@@ -7,7 +7,12 @@ Exactly once in effect: a handler runs inside a transaction together with the in
 nothing of the handler stays and the event is claimed again when its lease runs out; if two
 workers race on the same event, the second insert fails and rolls the second run back. A
 handler that raises leaves no delivery and is retried after the lease; the other handlers of
-the event keep their deliveries and are not run again."""
+the event keep their deliveries and are not run again.
+
+Kinds are declared constants (``infocenter.event_kinds``); ``event_row`` refuses others. A kind
+declared ``coalesce_per_subject`` (``rescore.requested``) is stored with a ``coalesce_key`` and
+``INSERT … ON CONFLICT DO NOTHING`` (``events_insert_coalesced``): at most one unclaimed event of
+the kind waits per subject agent."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 # kind (or "*" for every kind, or "prefix.*") → {handler name: function}
 _HANDLERS: dict[str, dict[str, Callable]] = defaultdict(dict)
+
 
 def register_handler(kind: str, func: Callable[[Event], None], *, name: str | None = None) -> str:
     """Call ``func(event)`` for every event of ``kind`` (exact, ``"prefix.*"`` or ``"*"``).

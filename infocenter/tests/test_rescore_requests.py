@@ -19,7 +19,7 @@ from infocenter.event_kinds import (
 )
 from infocenter.models import Event
 from infocenter.services import event_deliver, event_emit, event_row, events_claim, events_dispatch
-from infocenter.services.events import events_insert_coalesced, register_handler, _HANDLERS
+from infocenter.services.events import _HANDLERS, events_insert_coalesced, register_handler
 
 pytestmark = pytest.mark.django_db
 

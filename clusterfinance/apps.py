@@ -29,6 +29,7 @@ class ClusterFinanceConfig(AppConfig):
         from .guarantees import events as guarantee_events
         from .guarantees import permissions as guarantee_permissions
         from .guarantees import reconcile as guarantee_reconcile
+        from .guarantees import tasks as guarantee_tasks  # noqa: F401  (Celery finds the nightly claims)
 
         guarantee_permissions.declare()
         guarantee_reconcile.register()

@@ -7,6 +7,7 @@ app_name = "clusterfinance"
 urlpatterns = [
     path("", views.FinancePortalView.as_view(), name="portal"),
     path("pool/", include("clusterfinance.pool.urls")),
+    path("guarantees/", include("clusterfinance.guarantees.urls")),
     path("allocation/", include("clusterfinance.allocation.urls")),
     path("rating/", include("clusterfinance.rating.urls")),
     # the statistical scorecard trainer (to move into the rating app's urls module once it has one)

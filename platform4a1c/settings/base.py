@@ -245,6 +245,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clusterfinance.rating.tasks.ratings_rescore_all",
         "schedule": crontab(hour=4, minute=30),
     },
+    # module 3: claims on the mutual guarantee fund for guaranteed loans past its claim days,
+    # after the nightly delinquency run has set the days past due
+    "clusterfinance-guarantee-claims-nightly": {
+        "task": "clusterfinance.guarantees.tasks.guarantee_claims_nightly",
+        "schedule": crontab(hour=2, minute=50),
+    },
     # module 3 disclosure: the finance company's records every morning (after the nightly
     # delinquency run), the monthly platform disclosure on the first five working days
     "clusterfinance-disclosure": {

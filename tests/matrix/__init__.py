@@ -53,10 +53,10 @@ def members(ok: int = 200, superuser: int | None = None) -> dict[str, int]:
 
 
 def merged() -> dict[str, Case]:
-    from . import core, finance, infocenter, lending, rating
+    from . import core, finance, guarantees, infocenter, lending, rating
 
     table: dict[str, Case] = {}
-    for module in (core, lending, infocenter, rating, finance):
+    for module in (core, lending, infocenter, rating, finance, guarantees):
         overlap = table.keys() & module.EXPECTED.keys()
         assert not overlap, f"URL names in two tables: {overlap}"
         table.update(module.EXPECTED)

@@ -122,7 +122,7 @@ def test_the_page_filters_by_kind_with_a_fixed_number_of_queries(world, supervis
     certify(2)
     client.get(url)
     with django_assert_max_num_queries(12) as few:
-        page = client.get(url, {"kind": LOANS})
+        page = client.get(url, {"kind": LOANS}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     body = page.content.decode()
     assert "3 new items" in body and "认证 0" not in body

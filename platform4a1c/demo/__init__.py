@@ -10,4 +10,5 @@ STEPS = [
     "platform4a1c.demo.info",
     "platform4a1c.demo.disclosure",
     "platform4a1c.demo.rating",
+    "platform4a1c.demo.guarantees",
 ]

@@ -2,9 +2,16 @@
 ``models`` module; they are imported here so that Django registers them with this app.
 Add one line per package (rating, pool, guarantees, sanctions, disclosure, schemes)."""
 
-from .pool.models import FundSource, PoolPolicy, SourceMovement  # noqa: F401
-from .disclosure.models import DisclosureCursor  # noqa: F401
-from .rating.models import Rating, ScorecardVersion  # noqa: F401
 from .allocation.models import AllocationRun  # noqa: F401
+from .disclosure.models import DisclosureCursor  # noqa: F401
 from .guarantees.models import (  # noqa: F401
-    ClaimRecovery, Contribution, FirmCapacity, FirmGuarantee, FundGuarantee, GuaranteeClaim, GuaranteeFund)
+    ClaimRecovery,
+    Contribution,
+    FirmCapacity,
+    FirmGuarantee,
+    FundGuarantee,
+    GuaranteeClaim,
+    GuaranteeFund,
+)
+from .pool.models import FundSource, PoolPolicy, SourceMovement  # noqa: F401
+from .rating.models import Rating, ScorecardVersion  # noqa: F401

@@ -96,5 +96,8 @@ CONSENT_EXPIRED = event_kind_declare("consent.expired", owner=_C)
 # of an import job (``payload["agent_ids"]`` lists every firm of the batch)
 RECORD_SAVED = event_kind_declare("record.saved", owner=_C, rescores_subject=True)
 RECORD_IMPORTED = event_kind_declare("record.imported", owner=_C, rescores_subject=True)
+# a transaction between two agents reported to the business module (services.business): a loan,
+# deposit, subsidy, meeting, guarantee, note… — the firm is re-scored on its business record
+BUSINESS_RECORDED = event_kind_declare("business.recorded", owner=_C, rescores_subject=True)
 # the feedback loop's request to re-score one agent (the subject); consumed by ratings
 RESCORE_REQUESTED = event_kind_declare("rescore.requested", owner=_C, coalesce_per_subject=True)

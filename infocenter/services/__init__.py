@@ -1,6 +1,7 @@
 """Writes of the centre (DESIGN.md §4.1). The public service API other apps call:
 
 - ``publication_create``, ``publication_correct``, ``publication_retract``, ``publication_publish``
+- ``business_record_publish`` (a transaction between two agents, into the business module)
 - ``report_file``, ``report_reply``, ``report_decide``
 - ``consent_grant``, ``consent_revoke``, ``consents_expire``, ``access_log_record``
 - ``event_emit`` (``event_row`` for hot paths writing the row themselves), ``register_handler``, ``events_dispatch``
@@ -8,6 +9,7 @@
 - ``subscription_create``, ``subscription_delete``, ``notification_mark_read``, …
 """
 
+from .business import business_record_publish  # noqa: F401
 from .consent import access_log_record, consent_grant, consent_revoke, consents_expire  # noqa: F401
 from .events import (  # noqa: F401
     RESCORE_REQUESTED,

@@ -5,9 +5,10 @@ from lending.ledger.models import Account, JournalEntry, LedgerAlert, Posting
 
 from .applications import Application, ApplicationDocument
 from .loans import BucketMove, Instalment, Loan, Repayment, RepaymentAllocation
+from .private_lending import PrivateLendingCaps
 from .products import Product
 
 __all__ = [
     "Account", "Application", "ApplicationDocument", "BucketMove", "Instalment", "JournalEntry", "LedgerAlert",
-    "Loan", "Posting", "Product", "Repayment", "RepaymentAllocation",
+    "Loan", "Posting", "PrivateLendingCaps", "Product", "Repayment", "RepaymentAllocation",
 ]

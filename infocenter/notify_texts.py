@@ -59,6 +59,21 @@ class Topic:
     default: str
 
 
+# Topics of notifications that other apps send (declared in their own modules, e.g. the rating's
+# "rating.changed"): infocenter never names an upper app, the owner declares its topic here.
+_DECLARED: dict[str, tuple] = {}
+
+
+def notification_topic_declare(key: str, *, label, group, text=None, default: str = Delivery.EACH) -> str:
+    """Declare the topic ``key`` (the event kind the notifications carry) with its label and
+    the group of the settings page (lazy texts), its text template (params interpolated) and
+    the default delivery, so each person may choose how to hear of it. Returns ``key``."""
+    _DECLARED[key] = (label, group, default)
+    if text is not None:
+        TEXTS[key] = text
+    return key
+
+
 def topic_of(kind: str, params: dict) -> str:
     """The topic of a notification of ``kind`` (an event kind) with ``params``."""
     if kind.startswith("publication.") and params.get("category"):
@@ -81,6 +96,7 @@ def topics() -> list[Topic]:
     others = str(_("Reports and consents"))
     found += [Topic(REPORTS, str(_("Reports about agents")), others, Delivery.EACH),
               Topic(CONSENTS, str(_("Consents")), others, Delivery.EACH)]
+    found += [Topic(key, str(label), str(group), default) for key, (label, group, default) in _DECLARED.items()]
     return found
 
 
@@ -89,6 +105,8 @@ def topic_keys() -> set[str]:
 
 
 def default_delivery(topic: str) -> str:
+    if topic in _DECLARED:
+        return _DECLARED[topic][2]
     return Delivery.DIGEST if topic in HIGH_VOLUME else Delivery.EACH
 
 
@@ -101,6 +119,8 @@ def topic_label(topic: str) -> str:
         return str(_("Reports about agents"))
     if topic == CONSENTS:
         return str(_("Consents"))
+    if topic in _DECLARED:
+        return str(_DECLARED[topic][0])
     return topic
 
 

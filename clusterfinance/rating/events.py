@@ -7,9 +7,12 @@ import logging
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from agents.models import Membership
-from infocenter.models import Event, Notification
+from infocenter.models import Event
+from infocenter.notify_texts import notification_topic_declare
+from infocenter.services.notifications import notifications_deliver
 
 from .models import RATING_CATEGORY
 
@@ -28,6 +31,11 @@ logger = logging.getLogger(__name__)
 
 # A firm's grade changed (payload: rating_id, grade, previous_grade, pd, version_id, upgrade).
 RATING_CHANGED = event_kind_declare("rating.changed", owner="clusterfinance")
+# Its notifications to the firm's people are a topic of their own: each person chooses on the
+# notification settings page to hear of every change, a daily digest or nothing.
+notification_topic_declare(
+    RATING_CHANGED, label=_("Changes of my firm's credit rating"), group=_("Credit rating"),
+    text=_("Your firm's credit rating changed: %(previous_grade)s → %(grade)s."))
 
 
 def _about_a_rating(event: Event) -> bool:
@@ -60,20 +68,19 @@ def on_rescore_requested(event: Event) -> None:
     transaction.on_commit(enqueue)
 
 
-def notify_rating_changed(event: Event) -> None:
-    """Tell the firm's own people that its grade changed (followers hear of the publication)."""
+def notify_rating_changed(event: Event) -> int:
+    """Tell the firm's own people that its grade changed (followers hear of the publication),
+    each as they chose for the topic ``rating.changed`` (each change, a daily digest, nothing;
+    ``infocenter.services.notifications.notifications_deliver``). Returns how many were told."""
     p = event.payload
     if not event.subject_agent_id:
-        return
-    users = list(Membership.objects.filter(agent_id=event.subject_agent_id, is_active=True)
-                 .values_list("user_id", flat=True))
-    up = p.get("upgrade")
-    text = (f"您的信用评级已{'上调' if up else '下调'}：{p.get('previous_grade')} → {p.get('grade')}。"
-            f" Your credit rating was {'upgraded' if up else 'downgraded'}: {p.get('previous_grade')} → {p.get('grade')}.")
-    Notification.objects.bulk_create(
-        [Notification(user_id=uid, event=event, kind=event.kind, url=reverse("clusterfinance:rating:mine"),
-                      params={"text": text, "grade": p.get("grade"), "previous_grade": p.get("previous_grade")})
-         for uid in users], ignore_conflicts=True)
+        return 0
+    recipients = {m.user_id: (m.user, True) for m in Membership.objects.filter(
+        agent_id=event.subject_agent_id, is_active=True).select_related("user").order_by("user_id")}
+    params = {"grade": p.get("grade"), "previous_grade": p.get("previous_grade"), "upgrade": bool(p.get("upgrade")),
+              "rating_id": p.get("rating_id")}
+    return notifications_deliver(event=event, recipients=recipients, kind=event.kind, params=params,
+                                 url=reverse("clusterfinance:rating:mine"))
 
 
 def register() -> None:

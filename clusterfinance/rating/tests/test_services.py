@@ -135,7 +135,7 @@ def test_grade_change_publishes_writes_event_and_notifies(world, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         events_dispatch()
     note = Notification.objects.get(user=world.users["enterprise"], kind="rating.changed")
-    assert second.grade in note.params["text"]
+    assert second.grade in note.text
     # the firm reads it; a bank without consent does not
     assert Publication.objects.restrict(world.users["enterprise"], "view").filter(pk=publication.pk).exists()
     assert Publication.objects.restrict(world.users["government"], "view").filter(pk=publication.pk).exists()

@@ -95,3 +95,20 @@ class ContentSecurityPolicyMiddleware:
         if getattr(settings, "PLATFORM_SEND_CSP", False) and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = content_security_policy(settings.PLATFORM_CONTENT_SECURITY_POLICY)
         return response
+
+
+class AuditContextMiddleware:
+    """Tells the audit log who acts and from where for the duration of each request
+    (``agents.audit``): the authenticated user and the client address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .audit import audit_context_reset, audit_context_set
+
+        token = audit_context_set(user=getattr(request, "user", None), ip=request.META.get("REMOTE_ADDR"))
+        try:
+            return self.get_response(request)
+        finally:
+            audit_context_reset(token)

@@ -358,7 +358,64 @@ def clusters_of_agent_q(agent, field: str = "pk") -> Q:
     return Q(**{f"{field}__in": memberships.values("cluster_id")})
 
 
+
+class AuditRecord(models.Model):
+    """One money-moving or permission-changing action: who (user and the agent acted for), what
+    (``action`` and its ``target``), when, from where (the request's address). Append-only and
+    tamper-evident: ``row_hash`` covers the record's content when written; sealing
+    (``agents.audit.audit_chain_seal``) then links records in ``chain_seq`` order with
+    ``chain_hash = sha256(previous chain_hash + row_hash)``, so a changed, removed or inserted
+    row breaks every chain hash after it (``manage.py audit_verify``). On PostgreSQL a trigger
+    refuses DELETE and any UPDATE but the one that seals a record."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("who"))
+    actor_label = models.CharField(_("who"), max_length=200, blank=True)
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("organisation"))
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target = models.CharField(_("object"), max_length=120, blank=True, db_index=True)
+    summary = models.CharField(_("what"), max_length=300, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    region_code = models.CharField(_("region"), max_length=6, blank=True, db_index=True)
+    row_hash = models.CharField(_("record hash"), max_length=64)
+    chain_seq = models.PositiveBigIntegerField(_("chain position"), null=True, blank=True, unique=True)
+    chain_hash = models.CharField(_("chain hash"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit records")
+        indexes = [models.Index(fields=["chain_seq"], name="audit_unsealed_idx", condition=Q(chain_seq__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and not kwargs.pop("sealing", False):
+            raise ValidationError(_("Audit records cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Audit records cannot be deleted."))
+
+
+class AuditChainHead(models.Model):
+    """The one row holding the last sealed position and hash; sealing locks it, so records are
+    chained one sealer at a time whatever the number of writers."""
+
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"{self.last_seq} {self.last_hash[:12]}"
+
 __all__ = [
     "Agent", "Membership", "Invitation", "Cluster", "ClusterMembership", "cluster_members_q",
-    "clusters_of_agent_q", "current_membership_q", "government_prefixes_q", "region_prefix",
+    "clusters_of_agent_q", "current_membership_q", "AuditRecord", "AuditChainHead", "government_prefixes_q", "region_prefix",
 ]

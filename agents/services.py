@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .audit import audit_record
 from .choices import (
     ADMIN_ROLES,
     ROLES_BY_KIND,
@@ -62,6 +63,8 @@ def membership_create(*, user, agent: Agent, role: str, title: str = "") -> Memb
     membership.save()
     if agent.group_id:
         user.groups.add(agent.group_id)
+    audit_record("membership.granted", target=f"membership:{membership.pk}", agent=agent,
+                 summary=f"{user.email} → {agent.name} ({role})", data={"user": user.pk, "role": role})
     user.__dict__.pop("_platform_viewer", None)
     return membership
 
@@ -72,6 +75,8 @@ def membership_deactivate(*, membership: Membership) -> None:
     membership.save(update_fields=["is_active"])
     if membership.agent.group_id:
         membership.user.groups.remove(membership.agent.group_id)
+    audit_record("membership.revoked", target=f"membership:{membership.pk}", agent=membership.agent,
+                 summary=f"{membership.user.email} ✕ {membership.agent.name}", data={"user": membership.user_id})
 
 
 def _require_admin_of(user, agent: Agent) -> None:
@@ -95,6 +100,8 @@ def invitation_create(*, agent: Agent, email: str, role: str, invited_by) -> Inv
     invitation = Invitation(agent=agent, email=email, role=role, invited_by=invited_by)
     invitation.full_clean()
     invitation.save()
+    audit_record("invitation.created", target=f"invitation:{invitation.pk}", agent=agent, actor=invited_by,
+                 summary=f"{email} ({role})", data={"role": role})
     return invitation
 
 
@@ -171,6 +178,8 @@ def agent_decide(*, agent: Agent, approve: bool, decided_by) -> Agent:
     agent.approved_at = timezone.now()
     agent.approved_by = decided_by
     agent.save(update_fields=["status", "approved_at", "approved_by"])
+    audit_record("agent.approved" if approve else "agent.rejected", target=f"agent:{agent.pk}", agent=agent,
+                 actor=decided_by, summary=agent.name)
     if approve and agent.requested_cluster_id:
         cluster_join(cluster=agent.requested_cluster, agent=agent)  # approving is admitting to the cluster
     return agent

@@ -4,16 +4,4 @@ SQLite (the embedded demo) migrates without them: there the Python services do t
 
 from __future__ import annotations
 
-from django.db import migrations
-
-
-class PostgresOnlyRunSQL(migrations.RunSQL):
-    """RunSQL that runs on PostgreSQL only, so SQLite still migrates."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from agents.dbsql import PostgresOnlyRunSQL  # noqa: F401 - the migrations of lending import it from here

@@ -52,6 +52,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agents.audit import audit_record
 from agents.money import FEN, ZERO, parse_amount
 from agents.parsing import collect, parse_date
 
@@ -229,9 +230,30 @@ def entry_post(*, idempotency_key: str, lines: Sequence[tuple[Account, Decimal]]
     if entry_id is None:
         # the key exists (a retry, or a concurrent request that committed first); nothing was written
         return _existing(idempotency_key, fingerprint), False
+    entry_audit(entry_id=entry_id, kind=kind, lines=[(a.agent_id, amt) for a, amt in clean], reference=reference,
+                loan_id=values["loan_id"], user=user, memo=memo)
     entry = JournalEntry(id=entry_id, **values)
     entry._state.adding, entry._state.db = False, connection.alias
     return entry, True
+
+
+def entry_audit(*, entry_id: int, kind: str, lines: Sequence[tuple[int, Decimal]], reference: str = "",
+                loan_id=None, user=None, memo: str = "") -> None:
+    """The audit log's record of a posted entry (every movement of money is one): who, which
+    entry, how much, between whom. ``lines`` are (agent id, amount) per posting; the amount
+    recorded is the money that moved — the largest total one agent's books were debited, so a
+    transfer of ¥100 between two agents (two balanced halves) says ¥100, not ¥200. Called by
+    ``entry_post`` and by the repayment path that writes its entry in one SQL call."""
+    agents = list(dict.fromkeys(agent for agent, _amount in lines))
+    debits = defaultdict(Decimal)
+    for agent, amount in lines:
+        if amount > 0:
+            debits[agent] += amount
+    amount = max(debits.values(), default=ZERO)
+    audit_record("ledger.entry_posted", target=f"entry:{entry_id}", agent=agents[0] if agents else None,
+                 actor=user, summary=f"{kind} ¥{amount} {reference or memo}".strip(),
+                 data={"kind": kind, "amount": str(amount), "agents": agents, "loan": loan_id,
+                       "reference": reference})
 
 
 @transaction.atomic

@@ -32,7 +32,7 @@ from django.db import connection
 from ..choices import ACCOUNT_TYPE_OF, Currency, EntryKind, InstalmentStatus
 from ..events import REPAID, loan_event, loan_event_row
 from ..ledger import sql
-from ..ledger.services import account_spec, amounts_check
+from ..ledger.services import account_spec, amounts_check, entry_audit
 from ..models import BucketMove, Instalment, Loan, Repayment, RepaymentAllocation
 from .postings import post
 
@@ -189,4 +189,6 @@ def _write_postgresql(w: RepaymentWrite) -> tuple[int, int] | str | None:
         return None
     if not result:
         return STALE
+    entry_audit(entry_id=result[1], kind=EntryKind.REPAYMENT, lines=[(s[0], s[-1]) for s in specs],
+                loan_id=loan.pk, user=w.user, memo=loan.contract_no)
     return tuple(result)

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "agents.middleware.AuditContextMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "agents.middleware.MfaRequiredMiddleware",
 ]
@@ -210,6 +211,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # the audit log: link records written since the last seal into the hash chain
+    "agents-audit-chain-seal": {
+        "task": "agents.tasks.audit_chain_seal",
+        "schedule": crontab(minute="*"),
+    },
     "agents-expire-invitations": {
         "task": "agents.tasks.invitations_expire",
         "schedule": crontab(minute="*/5"),
@@ -250,6 +256,12 @@ CELERY_BEAT_SCHEDULE = {
     "clusterfinance-guarantee-claims-nightly": {
         "task": "clusterfinance.guarantees.tasks.guarantee_claims_nightly",
         "schedule": crontab(hour=2, minute=50),
+    },
+    # module 3 rewards and penalties: the finance companies' rules, after the nightly delinquency
+    # run has set the days past due (events then re-score the firms they touch)
+    "clusterfinance-sanctions-nightly": {
+        "task": "clusterfinance.sanctions.tasks.sanctions_apply_nightly",
+        "schedule": crontab(hour=2, minute=40),
     },
     # module 3 disclosure: the finance company's records every morning (after the nightly
     # delinquency run), the monthly platform disclosure on the first five working days

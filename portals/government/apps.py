@@ -6,3 +6,10 @@ class GovernmentConfig(AppConfig):
     name = "portals.government"
     label = "government"
     verbose_name = _("Government authorities")
+
+    def ready(self):
+        # support programmes and policy meetings: capabilities and the programmes' sub-ledger check
+        from . import permissions_programmes, reconcile_programmes
+
+        permissions_programmes.declare()
+        reconcile_programmes.register()

@@ -36,3 +36,12 @@ class GovernmentProfile(models.Model):
     @classmethod
     def restrict_q(cls, viewer, action):
         return Q(agent__status="active") if action == "view" else Q(agent_id__in=viewer.agent_ids)
+
+
+from .models_programmes import (  # noqa: E402,F401  support programmes and policy meetings
+    MeetingInvitation,
+    PolicyMeeting,
+    ProgrammeFunding,
+    SupportApplication,
+    SupportProgramme,
+)

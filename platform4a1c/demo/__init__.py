@@ -11,4 +11,5 @@ STEPS = [
     "platform4a1c.demo.disclosure",
     "platform4a1c.demo.rating",
     "platform4a1c.demo.guarantees",
+    "platform4a1c.demo.pool",
 ]

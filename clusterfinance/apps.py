@@ -12,6 +12,9 @@ class ClusterFinanceConfig(AppConfig):
 
         pool_permissions.declare()
         pool_reconcile.register()
+        from .pool import subscriptions as pool_subscriptions
+
+        pool_subscriptions.declare()  # investors subscribe to notes with their own money
         from .allocation import permissions as allocation_permissions
 
         allocation_permissions.declare()
@@ -34,3 +37,9 @@ class ClusterFinanceConfig(AppConfig):
         guarantee_permissions.declare()
         guarantee_reconcile.register()
         guarantee_events.register()  # a flagged guarantee circle alerts the government and the staff
+
+        from .sanctions import events as sanction_events  # noqa: F401  (declares the sanction kinds)
+        from .sanctions import permissions as sanction_permissions
+        from .sanctions import tasks as sanction_tasks  # noqa: F401  (Celery finds the nightly run)
+
+        sanction_permissions.declare()

@@ -26,7 +26,7 @@ from infocenter.services.publications import publication_create
 
 from .choices import RatingTrigger, ScorecardKind, VersionStatus
 from .defaults import DEFAULT_CALIBRATION, DEFAULT_SPEC, DEFAULT_SPREADS
-from .features import feature_table, snapshots
+from .features import FEATURE_CODES, feature_table, snapshots
 from .models import RATING_CATEGORY, Rating, ScorecardVersion
 from .scorecard import SPEC_FORMAT, Calibration, model_for, reasons_batch, reasons_frame
 
@@ -164,17 +164,42 @@ def calibration_from_model(model: dict) -> list[dict]:
     return rows
 
 
+def statistical_model_inputs(model: dict) -> tuple[list[str], list[str]]:
+    """The model's feature names that are inputs of the rating (``features.FEATURE_CODES``) and
+    those that are not: a member has no value for the latter, so they score as *missing*."""
+    names = [str(f["name"]) for f in model.get("features") or []]
+    return [n for n in names if n in FEATURE_CODES], [n for n in names if n not in FEATURE_CODES]
+
+
 @transaction.atomic
 def statistical_scorecard_submit(*, owner, name: str, model: dict, prepared_by) -> ScorecardVersion:
     """A trained statistical scorecard kept as a draft version of ``owner`` (a finance company):
-    its bins, WoE and coefficients as JSON, scored through the same interface as an expert one;
-    a manager other than ``prepared_by`` approves it before it rates anyone. Its feature names
-    must be the rating's feature codes to score members (others score as missing)."""
+    its bins, WoE and coefficients as JSON (the holdout figures too), scored through the same
+    interface as an expert one; a manager other than ``prepared_by`` approves it in the version
+    page (``scorecard_version_approve``) before it rates anyone. Its feature names must be the
+    rating's inputs to tell members apart: a model none of whose columns is an input is refused
+    (it would give every member the same score); other columns score as missing. The pricing
+    spread per grade is carried over from the version in use (the trainer knows nothing of prices)."""
+    if getattr(owner, "kind", None) != AgentKind.FINANCE_COMPANY:
+        raise ValidationError(_("Only a finance company keeps scorecard versions."))
+    _staff(prepared_by, owner)
+    if not isinstance(model, dict) or not model.get("features") or not model.get("grades"):
+        raise ValidationError(_("This is not a trained scorecard: it has no features or no grade table."))
+    matched, _unmatched = statistical_model_inputs(model)
+    if not matched:
+        raise ValidationError(_("None of the model's columns is an input of the rating, so it would give every "
+                                "member the same score. Name the columns of the training file as the rating's "
+                                "inputs: %(codes)s.") % {"codes": ", ".join(FEATURE_CODES)})
+    active = scorecard_default_ensure(finance_company=owner)
     spec = {"format": SPEC_FORMAT, "base": 0.0, **{k: v for k, v in model.items() if k != "holdout"},
             "holdout": model.get("holdout", {})}
+    metrics = (model.get("holdout") or {}).get("metrics") or {}
+    notes = _("Trained statistical scorecard.")
+    if metrics.get("auc") is not None:
+        notes = f"{notes} AUC {metrics['auc']:.3f} · KS {metrics.get('ks', 0):.3f} · Gini {metrics.get('gini', 0):.3f}"
     return scorecard_version_create(finance_company=owner, user=prepared_by, name=name, spec=spec,
-                                    calibration=calibration_from_model(model), kind=ScorecardKind.STATISTICAL,
-                                    notes=_("Trained statistical scorecard."))
+                                    calibration=calibration_from_model(model), spreads=dict(active.spreads or {}),
+                                    based_on=active, kind=ScorecardKind.STATISTICAL, notes=notes)
 
 
 @transaction.atomic

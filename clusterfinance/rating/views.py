@@ -140,6 +140,9 @@ class VersionDetailView(FinanceMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         version = kwargs.get("version") or self.get_version()
+        if version.kind == "statistical":
+            ctx.update(holdout=(version.spec.get("holdout") or {}).get("metrics") or {},
+                       other_columns=services.statistical_model_inputs(version.spec)[1])
         ctx.update(version=version, rows=editor_rows(version),
                    may_approve=(version.status == VersionStatus.DRAFT and version.created_by_id != self.request.user.pk
                                 and "fc_manager" in _roles(self.request.user, self.agent)))

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
@@ -26,7 +25,8 @@ from agents.choices import AgentKind
 from agents.forms import apply_errors
 from agents.portal import ActingMixin
 
-from . import training
+from . import services, training
+from .features import FEATURE_CODES
 
 SESSION_KEY = "scorecard_trainings"
 KEEP = 3  # trainings kept in a session; older ones are forgotten
@@ -138,19 +138,12 @@ class TrainingResultView(TrainingMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         entry = self.get_training()
+        matched, unmatched = services.statistical_model_inputs(entry["model"])
         ctx.update(_display(entry["model"]), token=self.kwargs["token"], file_name=entry["file"],
                    notes=entry["notes"], promote_form=kwargs.get("promote_form") or PromoteForm(),
-                   can_promote=promote_available())
+                   can_promote=bool(matched), rating_inputs=matched, other_columns=unmatched,
+                   input_codes=FEATURE_CODES)
         return ctx
-
-
-def promote_available() -> bool:
-    """Whether the rating app's scorecard versions exist to promote into."""
-    try:
-        from . import services  # noqa: F401
-    except ImportError:
-        return False
-    return hasattr(services, "statistical_scorecard_submit")
 
 
 class TrainingPromoteView(TrainingMixin, View):
@@ -160,21 +153,18 @@ class TrainingPromoteView(TrainingMixin, View):
         entry = self.get_training()
         form = PromoteForm(request.POST)
         if form.is_valid():
-            from .services import statistical_scorecard_submit
-
             try:
-                version = statistical_scorecard_submit(owner=self.agent, name=form.cleaned_data["name"],
-                                                       model=entry["model"], prepared_by=request.user)
+                version = services.statistical_scorecard_submit(owner=self.agent, name=form.cleaned_data["name"],
+                                                                model=entry["model"], prepared_by=request.user)
             except (ValidationError, PermissionDenied) as exc:
                 apply_errors(form, exc)
             else:
                 trainings = self.stored()
                 trainings.pop(self.kwargs["token"], None)
                 self.store(trainings)
-                messages.success(request, _("The scorecard is saved as a draft version; a manager approves it "
-                                            "before it rates anyone."))
-                url = getattr(version, "get_absolute_url", None)
-                return redirect(url() if url else reverse("clusterfinance:rating-training"))
+                messages.success(request, _("The scorecard is saved as draft version %(n)s; a manager other than you "
+                                            "approves it on this page before it rates anyone.") % {"n": version.number})
+                return redirect(version.get_absolute_url())
         view = TrainingResultView(request=request, kwargs=kwargs, args=args)
         view.agent = self.agent
         return view.render_to_response(view.get_context_data(promote_form=form), status=400)

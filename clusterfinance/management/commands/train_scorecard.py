@@ -32,9 +32,17 @@ class Command(BaseCommand):
                             help="store the model as a draft statistical scorecard version with this name")
         parser.add_argument("--finance-company", type=int, metavar="AGENT_ID",
                             help="with --save: the finance company that owns the scorecard (default: the only one)")
+        parser.add_argument("--prepared-by", metavar="EMAIL",
+                            help="with --save: the e-mail (or user name) of the finance company's analyst or manager "
+                                 "who prepared the model; another manager approves it")
 
     def handle(self, *args, **options):
         path = Path(options["csv"])
+        saving = None
+        if options["save"]:  # who keeps it is checked before the training, not after it
+            saving = (self._finance_company(options["finance_company"]), self._preparer(options["prepared_by"]))
+        elif options["finance_company"] or options["prepared_by"]:
+            raise CommandError("--finance-company and --prepared-by go with --save NAME.")
         if not path.is_file():
             raise CommandError(f"No file at {path}.")
         opts = training.TrainingOptions(test_size=options["test_size"], seed=options["seed"],
@@ -49,8 +57,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{path} cannot be read: {exc.strerror or exc}")
         self._report(result)
-        if options["save"]:
-            self._save(result, name=options["save"], finance_company=options["finance_company"])
+        if saving:
+            self._save(result, name=options["save"], finance_company=saving[0], prepared_by=saving[1])
 
     def _report(self, result: training.TrainingResult) -> None:
         model, m, out = result.model, result.metrics, self.stdout
@@ -87,5 +95,52 @@ class Command(BaseCommand):
             out.write(f"  {c['grade']:<5} {low:>9} {c['count']:>6} {_percent(c['observed_bad_rate']):>9} "
                       f"{_percent(c['mean_pd']):>8}")
 
-    def _save(self, result, *, name, finance_company):
-        raise CommandError("--save is not available yet: the scorecard versions of the rating app do not exist.")
+    def _finance_company(self, agent_id):
+        from agents.choices import AgentKind
+        from agents.models import Agent
+
+        companies = Agent.objects.filter(kind=AgentKind.FINANCE_COMPANY)
+        if agent_id is not None:
+            company = companies.filter(pk=agent_id).first()
+            if company is None:
+                raise CommandError(f"No finance company has the id {agent_id}.")
+            return company
+        found = list(companies.filter(status="active").order_by("pk")[:2])
+        if len(found) != 1:
+            raise CommandError("Name the finance company that keeps the scorecard with --finance-company AGENT_ID "
+                               f"({'there is none' if not found else 'there are several'}).")
+        return found[0]
+
+    def _preparer(self, who):
+        from django.contrib.auth import get_user_model
+        from django.db.models import Q
+
+        if not who:
+            raise CommandError("--save needs --prepared-by EMAIL: the person who prepared the model (a manager "
+                               "other than them approves it).")
+        User = get_user_model()  # noqa: N806
+        users = list(User.objects.filter(Q(email__iexact=who) | Q(**{User.USERNAME_FIELD: who}), is_active=True)[:2])
+        if len(users) != 1:
+            raise CommandError(f"No single active user is “{who}”.")
+        return users[0]
+
+    def _save(self, result, *, name, finance_company, prepared_by):
+        from django.core.exceptions import PermissionDenied, ValidationError
+
+        from clusterfinance.rating.services import statistical_model_inputs, statistical_scorecard_submit
+
+        try:
+            version = statistical_scorecard_submit(owner=finance_company, name=name, model=result.model,
+                                                   prepared_by=prepared_by)
+        except (ValidationError, PermissionDenied) as exc:
+            raise CommandError(" ".join(getattr(exc, "messages", None) or [str(exc)]))
+        _matched, unmatched = statistical_model_inputs(result.model)
+        out = self.stdout
+        out.write("")
+        if unmatched:
+            out.write("Note: these columns are not inputs of the rating; every member scores as missing on them: "
+                      + ", ".join(unmatched))
+        out.write(self.style.SUCCESS(
+            f"Saved as draft statistical scorecard version {version.number} “{version.name}” (id {version.pk}) of "
+            f"{finance_company.name}. A manager other than {prepared_by} approves it before it rates anyone: "
+            f"{version.get_absolute_url()}"))

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent
-from lending.forms import MONEY, SELECT, TEXT, IdempotentForm
+from lending.forms import MONEY, SELECT, TEXT, IdempotentForm, percent_text
 from lending.models import Loan
 
 DATE = {**TEXT, "type": "date"}
@@ -70,6 +70,60 @@ class FirmGuaranteeForm(forms.Form):
 
 class StressForm(forms.Form):
     firm = _firm_choice(_("Firm that defaults"))
+
+    def __init__(self, *args, firms, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["firm"].queryset = firms
+
+
+def _percent(raw: str) -> str:
+    """A share typed in percent ("80", "80%", "８０％") as the services' share string ("80%")."""
+    text = (raw or "").strip().replace("％", "%")
+    return text if not text or text.endswith("%") else f"{text}%"
+
+
+class RulesForm(forms.Form):
+    """The fund's rules as a manager types them (shares in percent); the service parses them."""
+
+    coverage_cap = forms.CharField(label=_("Coverage at most (%)"), max_length=20, widget=forms.TextInput(attrs=MONEY),
+                                   help_text=_("The largest share of a loan's principal the fund guarantees (the "
+                                               "lender keeps the rest)."))
+    fee_rate = forms.CharField(label=_("Guarantee fee a year (%)"), max_length=20, widget=forms.TextInput(attrs=MONEY),
+                               help_text=_("Of the amount guaranteed. The goal of policy guarantee funds is at most "
+                                           "1% a year."))
+    leverage_cap = forms.CharField(label=_("Leverage cap (times the capital)"), max_length=20,
+                                   widget=forms.TextInput(attrs=MONEY),
+                                   help_text=_("Guarantees outstanding at most this multiple of the capital."))
+    claim_dpd = forms.CharField(label=_("Claim after days past due"), max_length=5, widget=forms.TextInput(attrs=TEXT),
+                                help_text=_("A guaranteed loan this many days past due is claimed on the fund."))
+    circle_alert_share = forms.CharField(
+        label=_("Circle alert share (% of its members' capacity)"), max_length=20, widget=forms.TextInput(attrs=MONEY),
+        help_text=_("Flag a guarantee circle whose exposure passes this share of its members' equity."))
+
+    def __init__(self, *args, fund=None, **kwargs):
+        if fund is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"coverage_cap": percent_text(fund.coverage_cap),
+                                 "fee_rate": percent_text(fund.fee_rate),
+                                 "leverage_cap": f"{fund.leverage_cap.normalize():f}", "claim_dpd": fund.claim_dpd,
+                                 "circle_alert_share": percent_text(fund.circle_alert_share)}
+        super().__init__(*args, **kwargs)
+
+    def as_service(self) -> dict:
+        d = self.cleaned_data
+        return {"coverage_cap": _percent(d["coverage_cap"]), "fee_rate": _percent(d["fee_rate"]),
+                "leverage_cap": d["leverage_cap"].strip(), "claim_dpd": d["claim_dpd"].strip(),
+                "circle_alert_share": _percent(d["circle_alert_share"])}
+
+
+class CapacityForm(forms.Form):
+    """The finance company's figure for a firm's capacity; empty goes back to the statements."""
+
+    firm = _firm_choice(_("Firm"))
+    capacity = forms.CharField(label=_("Capacity (yuan)"), max_length=40, required=False,
+                               widget=forms.TextInput(attrs=MONEY),
+                               help_text=_("What the firm could pay if its guarantees were called. Leave empty to "
+                                           "use the equity of its latest statement."))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False, widget=forms.TextInput(attrs=TEXT))
 
     def __init__(self, *args, firms, **kwargs):
         super().__init__(*args, **kwargs)

@@ -47,7 +47,8 @@ class ClaimStatus(models.TextChoices):
 
 class GuaranteeFund(models.Model):
     """The cluster's mutual guarantee fund and its rules: guarantees outstanding at most
-    ``leverage_cap`` times the capital (放大倍数), a yearly fee on the amount guaranteed, the days
+    ``leverage_cap`` times the capital (放大倍数), each covering at most ``coverage_cap`` of its
+    loan's principal, a yearly fee on the amount guaranteed, the days
     past due after which a guaranteed loan is claimed, and the share of its members' equity above
     which a circle of firm-to-firm guarantees is flagged."""
 
@@ -56,6 +57,9 @@ class GuaranteeFund(models.Model):
                                        validators=[MinValueValidator(0)],
                                        help_text=_("Guarantees outstanding at most this multiple of the capital."))
     fee_rate = models.DecimalField(_("guarantee fee a year"), **SHARE, default=Decimal("0.0100"))
+    coverage_cap = models.DecimalField(
+        _("coverage at most"), **SHARE, default=Decimal("1.0000"),
+        help_text=_("The largest share of a loan's principal the fund guarantees (the lender keeps the rest)."))
     claim_dpd = models.PositiveSmallIntegerField(_("claim after days past due"), default=90)
     circle_alert_share = models.DecimalField(
         _("circle alert share"), **SHARE, default=Decimal("0.5000"),

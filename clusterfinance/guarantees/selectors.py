@@ -255,3 +255,49 @@ def network_firms(*, cluster):
     return Agent.objects.filter(Q(pk__in=ids.values("guarantor_id")) | Q(pk__in=ids.values("borrower_id"))) \
         .order_by("name")
 
+
+
+@dataclass
+class CapacityRow:
+    firm: Agent
+    equity: Decimal | None  # of its latest statement giving assets and liabilities
+    statement_end: date | None
+    override: FirmCapacity | None
+    given: Decimal  # firm-to-firm guarantees it gives (active)
+    in_network: bool = False
+
+    @property
+    def capacity(self) -> Decimal | None:
+        """The figure the contagion test uses: the finance company's, else the equity."""
+        return self.override.capacity if self.override is not None else self.equity
+
+    @property
+    def over(self) -> bool:
+        return self.capacity is not None and self.given > self.capacity
+
+
+def capacity_rows(*, fund: GuaranteeFund) -> list[CapacityRow]:
+    """Every member firm with the equity of its latest statement, the finance company's figure
+    where it set one, and what it guarantees for others — firms in the network first (three
+    queries whatever the number of firms)."""
+    latest = FirmRecord.objects.filter(agent_id=OuterRef("pk"), kind=RecordKind.STATEMENT,
+                                       total_assets__isnull=False, total_liabilities__isnull=False) \
+        .order_by("-period_end", "-pk")
+    firms = list(members(cluster=fund.cluster).annotate(
+        assets=Subquery(latest.values("total_assets")[:1]),
+        liabilities=Subquery(latest.values("total_liabilities")[:1]),
+        statement_end=Subquery(latest.values("period_end")[:1])))
+    overrides = {c.firm_id: c for c in FirmCapacity.objects.filter(fund=fund).select_related("created_by")}
+    given: dict[int, Decimal] = {}
+    in_network: set[int] = set()
+    for guarantor, borrower, amount in FirmGuarantee.objects.filter(cluster=fund.cluster, active=True) \
+            .values_list("guarantor_id", "borrower_id", "amount"):
+        given[guarantor] = given.get(guarantor, ZERO) + amount
+        in_network |= {guarantor, borrower}
+    rows = [CapacityRow(firm=f, equity=max(ZERO, quantize(f.assets - f.liabilities))
+                        if f.assets is not None and f.liabilities is not None else None,
+                        statement_end=f.statement_end, override=overrides.get(f.pk), given=given.get(f.pk, ZERO),
+                        in_network=f.pk in in_network)
+            for f in firms]
+    rows.sort(key=lambda r: (not (r.in_network or r.override is not None), r.firm.name))
+    return rows

@@ -90,8 +90,10 @@ def _is_member(cluster, agent) -> bool:
 
 @transaction.atomic
 def guarantee_fund_update(*, user, fund: GuaranteeFund, leverage_cap, fee_rate, claim_dpd,
-                          circle_alert_share) -> GuaranteeFund:
-    """A manager sets the fund's leverage cap, yearly fee, claim days and circle alert share."""
+                          circle_alert_share, coverage_cap=None) -> GuaranteeFund:
+    """A manager sets the fund's leverage cap, yearly fee, claim days and circle alert share
+    (and, when given, the most a guarantee may cover of its loan). Nothing changes when one of
+    them is wrong; guarantees already issued keep the amount and fee they were issued with."""
     fund = _lock(fund)
     require(user, fund.cluster.finance_company, SET_GUARANTEE_POLICY)
 
@@ -112,7 +114,9 @@ def guarantee_fund_update(*, user, fund: GuaranteeFund, leverage_cap, fee_rate, 
 
     values = collect(leverage_cap=cap, fee_rate=lambda: _parse_share(fee_rate, field="fee_rate", allow_zero=True),
                      claim_dpd=days, circle_alert_share=lambda: _parse_share(circle_alert_share,
-                                                                              field="circle_alert_share"))
+                                                                              field="circle_alert_share"),
+                     **({"coverage_cap": lambda: _parse_share(coverage_cap, field="coverage_cap")}
+                        if coverage_cap not in (None, "") else {}))
     for name, value in values.items():
         setattr(fund, name, value)
     fund.full_clean()
@@ -185,6 +189,9 @@ def fund_guarantee_issue(*, user, fund: GuaranteeFund, loan: Loan, coverage, ide
         raise ValidationError({"loan": _("Only a contracted or active loan can be guaranteed.")})
     if FundGuarantee.objects.filter(loan=loan).exclude(status=GuaranteeStatus.RELEASED).exists():
         raise ValidationError({"loan": _("The fund already guarantees this loan.")})
+    if values["coverage"] > fund.coverage_cap:
+        raise ValidationError({"coverage": _("The fund covers at most %(cap)s of a loan's principal.") % {
+            "cap": f"{(fund.coverage_cap * 100).normalize():f}%"}})
     amount, fee = guarantee_terms(fund=fund, loan=loan, coverage=values["coverage"])
     headroom = selectors.fund_headroom(fund)
     if amount > headroom:

@@ -9,4 +9,6 @@ urlpatterns = [
     path("claims/", views.ClaimsView.as_view(), name="guarantees-claims"),
     path("contributions/", views.ContributionsView.as_view(), name="guarantees-contributions"),
     path("network/", views.NetworkView.as_view(), name="guarantees-network"),
+    path("rules/", views.RulesView.as_view(), name="guarantees-rules"),
+    path("capacities/", views.CapacitiesView.as_view(), name="guarantees-capacities"),
 ]

@@ -5,6 +5,7 @@ with its circles, chains and stress test."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,12 +17,21 @@ from django.views.generic import TemplateView
 
 from agents.forms import apply_errors
 from agents.money import format_yuan
+from lending.forms import percent_text
 from lending.ledger.services import IdempotencyConflict
 
 from ..pool.views import PoolMixin
 from . import selectors, services
-from .forms import ClaimActionForm, ContributionForm, FirmGuaranteeForm, IssueForm, StressForm
-from .permissions import APPROVE_GUARANTEE_PAYOUT, MANAGE_GUARANTEES
+from .forms import (
+    CapacityForm,
+    ClaimActionForm,
+    ContributionForm,
+    FirmGuaranteeForm,
+    IssueForm,
+    RulesForm,
+    StressForm,
+)
+from .permissions import APPROVE_GUARANTEE_PAYOUT, MANAGE_GUARANTEES, SET_GUARANTEE_POLICY
 
 
 class FundMixin(PoolMixin):
@@ -62,7 +72,8 @@ class IssueView(FundMixin, TemplateView):
 
     def form(self, data=None):
         return IssueForm(data, loans=selectors.guaranteeable_loans(cluster=self.cluster),
-                         initial={"issued_on": _today()})
+                         initial={"issued_on": _today(),
+                                  "coverage": percent_text(min(self.fund.coverage_cap, Decimal("0.8")))})
 
     def get_context_data(self, **kwargs):
         self.require_manage()
@@ -193,4 +204,65 @@ class NetworkView(FundMixin, TemplateView):
             else:
                 messages.success(request, _("Firm-to-firm guarantee recorded."))
                 return redirect("clusterfinance:guarantees-network")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class RulesView(FundMixin, TemplateView):
+    """The fund's rules: shown to the finance company's staff, changed by a manager (the same
+    rule as the pool's policy: one manager decides, no second approval)."""
+
+    template_name = "clusterfinance/guarantees/rules.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        may_set = SET_GUARANTEE_POLICY in self.caps
+        ctx.update(view=selectors.fund_view(self.fund), may_set=may_set, fee_goal=selectors.POLICY_FEE_GOAL,
+                   form=(kwargs.get("form") or RulesForm(fund=self.fund)) if may_set else None)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if SET_GUARANTEE_POLICY not in self.caps:
+            raise Http404
+        form = RulesForm(request.POST)
+        if form.is_valid():
+            try:
+                services.guarantee_fund_update(user=request.user, fund=self.fund, **form.as_service())
+            except (ValidationError, PermissionDenied) as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("The guarantee fund's rules are saved."))
+                return redirect("clusterfinance:guarantees-rules")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class CapacitiesView(FundMixin, TemplateView):
+    """Each member firm's capacity for the contagion test: the equity of its latest statement,
+    or the figure the finance company sets instead (with its reason)."""
+
+    template_name = "clusterfinance/guarantees/capacities.html"
+
+    def form(self, data=None, **kwargs):
+        return CapacityForm(data, firms=selectors.members(cluster=self.cluster), **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(rows=selectors.capacity_rows(fund=self.fund),
+                   form=(kwargs.get("form") or self.form()) if MANAGE_GUARANTEES in self.caps else None)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        self.require_manage()
+        form = self.form(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                row = services.firm_capacity_set(user=request.user, fund=self.fund, firm=d["firm"],
+                                                 capacity=d["capacity"].strip(), reason=d["reason"].strip())
+            except (ValidationError, PermissionDenied) as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Capacity of %(firm)s set to %(amount)s.") % {
+                    "firm": d["firm"].name, "amount": format_yuan(row.capacity)} if row is not None else
+                    _("%(firm)s is back to the equity of its statements.") % {"firm": d["firm"].name})
+                return redirect("clusterfinance:guarantees-capacities")
         return self.render_to_response(self.get_context_data(form=form))

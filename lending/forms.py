@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agents.choices import GRADE_ORDER, Grade, grade_at_least
 from agents.money import MAX_AMOUNT
 from infocenter.validators import validate_attachment
 
@@ -282,14 +283,53 @@ class ProductForm(forms.Form):
                                widget=forms.TextInput(attrs=MONEY))
     instalment_multiple = forms.ChoiceField(label=_("Instalment rounding"), choices=InstalmentMultiple.choices,
                                             widget=forms.Select(attrs=SELECT))
-    min_rating = forms.CharField(label=_("Minimum credit rating"), max_length=10, required=False,
-                                 widget=forms.TextInput(attrs=TEXT),
-                                 help_text=_("Recorded with the product only: the platform does not rate firms yet, so applications are not checked against it."))
+    min_grade = forms.ChoiceField(
+        label=_("Minimum credit grade"), required=False, widget=forms.Select(attrs=SELECT),
+        choices=[("", _("No minimum: every firm may apply")), *Grade.choices],
+        help_text=_("Applications from firms rated below this grade, or not yet rated, are refused with the reason."))
     accepts_platform_payments = forms.BooleanField(label=_("Accepts repayments through the platform"),
                                                    required=False, initial=True,
                                                    widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
     is_active = forms.BooleanField(label=_("Open for applications"), required=False, initial=True,
                                    widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One amount per grade instead of raw JSON: empty = the product's maximum amount.
+        for grade in GRADE_ORDER:
+            self.fields[grade_limit_field(grade)] = forms.CharField(
+                label=grade, max_length=40, required=False,
+                widget=forms.TextInput(attrs={**MONEY, "placeholder": _("maximum")}))
+
+    @property
+    def grade_limit_fields(self) -> list:
+        return [self[grade_limit_field(grade)] for grade in GRADE_ORDER]
+
+    def clean(self):
+        data = super().clean()
+        limits = {}
+        minimum = data.get("min_grade") or ""
+        max_amount = data.get("max_amount")
+        for grade in GRADE_ORDER:
+            name = grade_limit_field(grade)
+            raw = (data.pop(name, "") or "").strip()
+            if not raw or name in self.errors:
+                continue
+            try:
+                amount = parse_money(raw)
+            except ValidationError as error:
+                self.add_error(name, error)
+                continue
+            if minimum and not grade_at_least(grade, minimum):
+                self.add_error(name, _("%(grade)s is below the minimum grade %(minimum)s: such firms are refused "
+                                       "anyway, leave it empty.") % {"grade": grade, "minimum": minimum})
+            elif max_amount is not None and amount > max_amount:
+                self.add_error(name, _("At most the product's maximum amount (¥%(max)s).")
+                               % {"max": f"{max_amount:,.2f}"})
+            else:
+                limits[grade] = f"{amount:f}"
+        data["grade_limits"] = limits
+        return data
 
     def clean_min_amount(self):
         return parse_money(self.cleaned_data["min_amount"])
@@ -334,4 +374,11 @@ class ProductForm(forms.Form):
             initial[name] = percent_text(getattr(product, name))
         for name in ("min_amount", "max_amount", "fee_flat"):
             initial[name] = f"{getattr(product, name):f}"
+        for grade, amount in (product.grade_limits or {}).items():
+            initial[grade_limit_field(grade)] = str(amount)
         return initial
+
+
+def grade_limit_field(grade: str) -> str:
+    """The form field of the maximum amount for firms rated ``grade``."""
+    return f"limit_{grade}"

@@ -37,6 +37,10 @@ def rating_panel(context, agent):
     user = context["request"].user
     rating = current_rating(user=user, agent=agent)
     trend = rating_trend(user=user, agent=agent, limit=24) if rating else []
-    return {"rating": rating, "agent": agent, "request": context["request"],
+    spread = ""
+    if rating is not None and user.memberships.filter(agent_id=rating.finance_company_id, is_active=True).exists():
+        # the finance company's own pricing add-on of this grade (its staff only: other lenders price themselves)
+        spread = (rating.version.spreads or {}).get(rating.grade, "")
+    return {"rating": rating, "agent": agent, "request": context["request"], "spread": spread,
             "trend_json": [{"day": timezone.localtime(r["rated_at"]).strftime("%Y-%m-%d"),
                             "score": round(r["score"], 1), "grade": r["grade"]} for r in trend]}

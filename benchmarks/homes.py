@@ -292,7 +292,7 @@ def run(args, env: dict) -> int:
         anonymous = Client(port)
         has_count = lambda page: 'data-testid="firm-table"' in page  # noqa: E731
         pages = [("login page (floor)", anonymous, "/accounts/login/", lambda page: "csrfmiddlewaretoken" in page)]
-        for key, path in (("finance", "/finance/"), ("institution", "/institution/"), ("investor", "/investor/")):
+        for key, path in (("finance", "/finance/members/"), ("institution", "/institution/"), ("investor", "/investor/")):
             client = Client(port)
             client.login(users[key])
             status, page, _ = client.request("GET", path)

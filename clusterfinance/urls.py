@@ -1,11 +1,14 @@
 from django.urls import include, path
 
 from . import views
+from .dashboard import views as dashboard
 from .rating import views_training
 
 app_name = "clusterfinance"
 urlpatterns = [
-    path("", views.FinancePortalView.as_view(), name="portal"),
+    path("", dashboard.DashboardView.as_view(), name="portal"),
+    path("members/", views.FinancePortalView.as_view(), name="members"),
+    path("dashboard/loans/", dashboard.FigureLoansView.as_view(), name="dashboard-loans"),
     path("pool/", include("clusterfinance.pool.urls")),
     path("guarantees/", include("clusterfinance.guarantees.urls")),
     path("allocation/", include("clusterfinance.allocation.urls")),

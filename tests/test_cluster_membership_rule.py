@@ -150,7 +150,7 @@ def test_the_dossier_shows_confidential_sections_of_current_members_only(ex, cli
 
 
 def test_the_finance_portal_lists_current_members_only(ex, client_for):
-    response = client_for("finance").get("/finance/")
+    response = client_for("finance").get("/finance/members/")
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="firm-count">1<' in html  # the current member alone

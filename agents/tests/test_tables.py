@@ -10,7 +10,7 @@ from agents.tests.factories import ClusterMembershipFactory
 from portals.enterprises.tests.factories import EnterpriseProfileFactory
 
 pytestmark = pytest.mark.django_db
-HOMES = [("finance", "clusterfinance:portal"), ("institution", "institutions:portal"),
+HOMES = [("finance", "clusterfinance:members"), ("institution", "institutions:portal"),
          ("investor", "investors:portal")]
 
 
@@ -86,7 +86,7 @@ def test_the_register_pages_through_the_members(client_for, world, role, url_nam
 
 
 def test_only_the_finance_company_sees_the_members_profile_figures(client_for, world):
-    assert "Employees" in client_for("finance").get(reverse("clusterfinance:portal"),
+    assert "Employees" in client_for("finance").get(reverse("clusterfinance:members"),
                                                     HTTP_ACCEPT_LANGUAGE="en").content.decode()
     for role, url_name in HOMES[1:]:
         page = client_for(role).get(reverse(url_name), HTTP_ACCEPT_LANGUAGE="en").content.decode()

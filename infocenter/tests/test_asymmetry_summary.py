@@ -107,7 +107,7 @@ def test_the_finance_home_card_follows_what_the_centre_learns(world, client_for)
     client = client_for("finance")
 
     def coverage():
-        page = client.get("/finance/").content.decode()
+        page = client.get("/finance/members/").content.decode()
         return page.split('data-testid="cluster-coverage">')[1].split("<")[0]
 
     assert coverage() == "0.0%"

@@ -112,5 +112,5 @@ def test_the_asymmetry_pages(world, client_for):
     for role in ("finance", "government"):
         page = client_for(role).get("/hub/asymmetry/").content.decode()
         assert world.firm.name in page and 'data-testid="asymmetry-table"' in page, role
-    page = client_for("finance").get("/finance/").content.decode()
+    page = client_for("finance").get("/finance/members/").content.decode()
     assert 'data-testid="asymmetry-summary"' in page and 'data-testid="cluster-coverage">8.3%<' in page

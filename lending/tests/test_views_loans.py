@@ -284,7 +284,7 @@ def test_portal_homes_show_the_lending_cards(world, en):
     figures = selectors.portfolio_figures(lender=world.bank)
     assert by_testid(bank_home, "fig-par30") == [f"{figures.par30 * 100:.2f}%"]
 
-    fc_home = en("finance").get(reverse("clusterfinance:portal"))
+    fc_home = en("finance").get(reverse("clusterfinance:members"))
     assert by_testid(fc_home, "lending-card")
 
     gov_home = en("government").get(reverse("government:portal"))

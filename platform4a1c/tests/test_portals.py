@@ -16,7 +16,7 @@ def test_enterprise_portal_shows_the_firm_register_and_cluster(client_for, world
 
 
 def test_finance_portal_lists_members_with_counts(client_for, world):
-    response = client_for("finance").get(reverse("clusterfinance:portal"))
+    response = client_for("finance").get(reverse("clusterfinance:members"))
     page = response.content.decode()
     assert world.firm.name in page and world.other_firm.name in page
     assert response.context["firms"].count() == 2
@@ -54,7 +54,7 @@ def _grow_cluster(world, n):
         ReportFactory(subject=firm, reporter=world.bank)
 
 
-@pytest.mark.parametrize(("role", "url_name"), [("finance", "clusterfinance:portal"),
+@pytest.mark.parametrize(("role", "url_name"), [("finance", "clusterfinance:members"),
                                                  ("institution", "institutions:portal"),
                                                  ("investor", "investors:portal"),
                                                  ("government", "government:portal")])

@@ -15,3 +15,4 @@ from .guarantees.models import (  # noqa: F401
 )
 from .pool.models import FundSource, PoolPolicy, SourceMovement  # noqa: F401
 from .rating.models import Rating, ScorecardVersion  # noqa: F401
+from .sanctions.models import SanctionApplication, SanctionRule, SanctionRuleVersion  # noqa: F401

@@ -12,6 +12,7 @@ urlpatterns = [
     path("pool/", include("clusterfinance.pool.urls")),
     path("guarantees/", include("clusterfinance.guarantees.urls")),
     path("allocation/", include("clusterfinance.allocation.urls")),
+    path("sanctions/", include("clusterfinance.sanctions.urls")),
     path("rating/", include("clusterfinance.rating.urls")),
     # the statistical scorecard trainer (to move into the rating app's urls module once it has one)
     path("rating/training/", views_training.TrainingUploadView.as_view(), name="rating-training"),

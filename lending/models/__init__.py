@@ -7,8 +7,9 @@ from .applications import Application, ApplicationDocument
 from .loans import BucketMove, Instalment, Loan, Repayment, RepaymentAllocation
 from .private_lending import PrivateLendingCaps
 from .products import Product
+from .standing import LendingStanding
 
 __all__ = [
     "Account", "Application", "ApplicationDocument", "BucketMove", "Instalment", "JournalEntry", "LedgerAlert",
-    "Loan", "Posting", "PrivateLendingCaps", "Product", "Repayment", "RepaymentAllocation",
+    "LendingStanding", "Loan", "Posting", "PrivateLendingCaps", "Product", "Repayment", "RepaymentAllocation",
 ]

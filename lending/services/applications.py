@@ -14,7 +14,7 @@ from agents.choices import grade_at_least
 from agents.money import ZERO, quantize
 
 from ..choices import ApplicationStatus, ReviewRecommendation
-from ..models import Application, ApplicationDocument, Loan, Product
+from ..models import Application, ApplicationDocument, LendingStanding, Loan, Product
 from ..permissions import APPLY, APPROVE, REVIEW
 from ..validation import collect, parse_choice, validate_terms
 
@@ -38,6 +38,30 @@ def check_grade(*, product: Product, applicant, amount=None) -> None:
     if limit not in (None, "") and amount is not None and Decimal(str(amount)) > Decimal(str(limit)):
         raise ValidationError({"amount": _("For a firm rated %(grade)s this product lends at most %(limit)s yuan.")
                                % {"grade": grade, "limit": limit}}, code="grade_limit")
+def lending_standing(*, lender, applicant):
+    """The lender's standing decision about the applicant (``LendingStanding``), or None."""
+    return LendingStanding.objects.filter(firm=applicant, lender=lender).first()
+
+
+def check_standing(*, product: Product, applicant, standing=None) -> None:
+    """The standing gate: a firm whose new money the lender has suspended (a penalty of the
+    finance company's rules, kept on ``LendingStanding``) is refused, with the reason."""
+    standing = standing if standing is not None else lending_standing(lender=product.lender, applicant=applicant)
+    if standing is not None and standing.is_suspended:
+        raise ValidationError({"product": ValidationError(
+            _("%(lender)s has suspended new money to your firm since %(since)s: %(reason)s") % {
+                "lender": product.lender.name, "since": timezone.localtime(standing.suspended_since).date().isoformat(),
+                "reason": standing.suspension_reason or "—"}, code="suspended")})
+
+
+def discounted_rate(*, product: Product, rate, standing) -> Decimal:
+    """The annual rate after the lender's rate discount for the firm (never below the product's
+    lowest rate)."""
+    if standing is None or not standing.rate_discount:
+        return rate
+    return max(product.rate_min, rate - standing.rate_discount)
+
+
 OPEN = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
 
 
@@ -65,6 +89,9 @@ def application_create(*, product: Product, applicant, user, amount, periods, pu
         raise ValidationError({"product": _("A lender cannot borrow from itself.")})
     values = validate_terms(product=product, amount=amount, periods=periods, annual_rate=annual_rate)
     check_grade(product=product, applicant=applicant, amount=values.get("amount"))
+    standing = lending_standing(lender=product.lender, applicant=applicant)
+    check_standing(product=product, applicant=applicant, standing=standing)
+    values["annual_rate"] = discounted_rate(product=product, rate=values["annual_rate"], standing=standing)
     purpose = (purpose or "").strip()
     if not purpose:
         raise ValidationError({"purpose": _("Say what the loan is for.")})
@@ -125,6 +152,7 @@ def application_submit(*, application: Application, user) -> Application:
     validate_terms(product=application.product, amount=application.amount, periods=application.periods,
                    annual_rate=application.annual_rate)
     check_grade(product=application.product, applicant=application.applicant, amount=application.amount)
+    check_standing(product=application.product, applicant=application.applicant)
     application.status = ApplicationStatus.SUBMITTED
     application.submitted_by, application.submitted_at = user, timezone.now()
     application.save(update_fields=["status", "submitted_by", "submitted_at"])
@@ -196,6 +224,7 @@ def application_decide(*, application: Application, user, approve: bool, reason:
                                      "(maker-checker)."))
     reason = (reason or "").strip()
     if approve:
+        check_standing(product=application.product, applicant=application.applicant)
         values = validate_terms(
             product=application.product, amount=application.amount if amount in (None, "") else amount,
             periods=application.periods if periods in (None, "") else periods,

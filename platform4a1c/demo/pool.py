@@ -140,6 +140,26 @@ def queue_seed(world: dict, firms, *, applied_before: int, seed: int) -> list:
     return made
 
 
+def _guarantee_rules(world: dict) -> None:
+    """The guarantee fund's rules as the finance company configured them (coverage at most 80 %:
+    the lender keeps a fifth of the risk) and its own figure for two firms of the network whose
+    statements overstate what they could pay."""
+    from clusterfinance.guarantees import services as guarantees
+    from clusterfinance.guarantees.models import FirmCapacity
+
+    users, firms = world["users"], world["firms"]
+    fund = guarantees.fund_for(world["cluster"])
+    if fund.coverage_cap != Decimal("0.8"):
+        guarantees.guarantee_fund_update(user=users[Role.FC_MANAGER], fund=fund, coverage_cap="0.8",
+                                         leverage_cap=fund.leverage_cap, fee_rate=fund.fee_rate,
+                                         claim_dpd=fund.claim_dpd, circle_alert_share=fund.circle_alert_share)
+    if len(firms) >= 14 and not FirmCapacity.objects.filter(fund=fund).exists():
+        for firm, capacity, reason in ((firms[7], "400000.00", "最新报表为上年度，存货占净资产七成，难以快速变现"),
+                                       (firms[10], "300000.00", "厂房已抵押给银行，可用净资产有限")):
+            guarantees.firm_capacity_set(user=users[Role.FC_ANALYST], fund=fund, firm=firm, capacity=capacity,
+                                         reason=reason)
+
+
 def _backdate(run: AllocationRun, day) -> None:
     def at(hour):
         return timezone.make_aware(datetime.combine(day, time(hour)))
@@ -168,6 +188,7 @@ def seed(world: dict, out) -> None:
         allocation.policy_priority_add(user=analyst, cluster=cluster, firm=world["firms"][20], weight="0.005",
                                        programme="专精特新“小巨人”培育")
 
+    _guarantee_rules(world)
     firms = _eligible_firms(world)
     first, rest = firms[:6], firms[6:]
     past = AllocationRun.objects.filter(cluster=cluster, note=PAST_RUN_NOTE).first()

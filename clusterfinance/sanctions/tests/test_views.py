@@ -22,12 +22,12 @@ def queries(client, url):
     return len(ctx.captured_queries), page
 
 
-def warnings(world, n):
-    """``n`` warnings recorded by a warning rule (through the run, on reports of the bank)."""
+def warnings(world, firms):
+    """A warning for each of ``firms`` recorded by the warning rule (through the run, on reports of the bank)."""
     from infocenter.choices import ReportCategory, Verification
     from infocenter.services.reports import report_decide, report_file
 
-    for firm in [world.firm, world.other_firm][:n] if n <= 2 else [world.firm] * n:
+    for firm in firms:
         report = report_file(reporter=world.bank, subject=firm, author=world.users["institution"],
                              category=ReportCategory.QUALITY_DISPUTE, title="质量纠纷", evidence="检验报告")
         report_decide(report=report, decided_by=world.users["finance"], status=Verification.VERIFIED)
@@ -36,12 +36,18 @@ def warnings(world, n):
 
 def test_the_list_of_applications_in_fixed_queries_with_filters(world, client_for, other_user):
     rule_in_force(world, RuleKind.NEGATIVE_REPORT_WARNING, "负面报告警示", window_days="30")
-    warnings(world, 1)
+    warnings(world, [world.firm])
     client = client_for("finance")
     url = reverse("clusterfinance:sanctions")
     few, page = queries(client, url)
     assert len(page.context["page"]) == 1
-    warnings(world, 3)
+    from agents.tests.factories import ClusterMembershipFactory
+    from portals.enterprises.tests.factories import EnterpriseProfileFactory
+
+    more = [EnterpriseProfileFactory().agent for _n in range(3)]
+    for firm in more:
+        ClusterMembershipFactory(cluster=world.cluster, agent=firm)
+    warnings(world, more)
     overdue_loan(world, other_user)
     rule_in_force(world, RuleKind.DPD_SUSPENSION, "逾期九十天暂停放款", days="90")
     services.sanction_rules_apply(cluster=world.cluster, today=TODAY)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop as _noop
 
 from .models import AuditChainHead, AuditRecord
 
@@ -142,19 +143,34 @@ def audit_chain_verify() -> ChainCheck:
     for record in sealed.iterator(chunk_size=2000):
         checked += 1
         if record.chain_seq != expected_seq:
-            return ChainCheck(False, checked, 0, previous, record.pk, "a record is missing before this one")
+            return ChainCheck(False, checked, 0, previous, record.pk, _noop("a record is missing before this one"))
         if row_hash_of(record) != record.row_hash:
-            return ChainCheck(False, checked, 0, previous, record.pk, "the record's content was changed")
+            return ChainCheck(False, checked, 0, previous, record.pk, _noop("the record's content was changed"))
         previous = chain_hash_of(previous, record.row_hash)
         if previous != record.chain_hash:
-            return ChainCheck(False, checked, 0, previous, record.pk, "the chain hash does not match")
+            return ChainCheck(False, checked, 0, previous, record.pk, _noop("the chain hash does not match"))
         expected_seq += 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != previous):
-        return ChainCheck(False, checked, 0, previous, None, "records at the end of the chain are missing")
+        return ChainCheck(False, checked, 0, previous, None, _noop("records at the end of the chain are missing"))
     unsealed = 0
     for record in AuditRecord.objects.filter(chain_seq__isnull=True).iterator(chunk_size=2000):
         unsealed += 1
         if row_hash_of(record) != record.row_hash:
-            return ChainCheck(False, checked, unsealed, previous, record.pk, "the record's content was changed")
+            return ChainCheck(False, checked, unsealed, previous, record.pk, _noop("the record's content was changed"))
     return ChainCheck(True, checked, unsealed, previous)
+
+
+def audit_records_visible(user):
+    """The audit records ``user`` may read: a superuser all; a government supervisor those about
+    agents of its region (supervision, DESIGN.md §5); anyone else none."""
+    from .restrict import viewer_for
+
+    records = AuditRecord.objects.select_related("agent", "actor")
+    if getattr(user, "is_superuser", False):
+        return records
+    from .models import government_prefixes_q
+
+    viewer = viewer_for(user)
+    q = government_prefixes_q(viewer, "agent__region_code")
+    return records.filter(q) if viewer.region_prefixes else records.none()

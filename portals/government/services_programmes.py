@@ -237,8 +237,9 @@ def programme_close(*, user, programme: SupportProgramme) -> SupportProgramme:
 
 # --- eligibility --------------------------------------------------------------------------------
 
-def eligibility_problems(programme: SupportProgramme, firm: Agent) -> list[str]:
-    """Why ``firm`` is not eligible (an empty list: it is)."""
+def eligibility_problems(programme: SupportProgramme, firm: Agent, *, member_of=None) -> list[str]:
+    """Why ``firm`` is not eligible (an empty list: it is). ``member_of``: the ids of the clusters
+    the firm is a member of, when the caller already read them (pages checking many programmes)."""
     problems = []
     if firm.kind != AgentKind.ENTERPRISE or firm.status != AgentStatus.ACTIVE:
         return [_("Only active member firms are eligible.")]
@@ -256,8 +257,9 @@ def eligibility_problems(programme: SupportProgramme, firm: Agent) -> list[str]:
     if programme.min_grade and not grade_at_least(firm.current_grade, programme.min_grade):
         problems.append(_("The programme asks for a credit grade of %(min)s or better; the firm's is %(grade)s.") % {
             "min": programme.min_grade, "grade": firm.current_grade or _("not rated")})
-    if programme.cluster_id and not Agent.objects.filter(cluster_members_q(cluster=programme.cluster_id),
-                                                         pk=firm.pk).exists():
+    if programme.cluster_id and not (
+            programme.cluster_id in member_of if member_of is not None else
+            Agent.objects.filter(cluster_members_q(cluster=programme.cluster_id), pk=firm.pk).exists()):
         problems.append(_("The programme is for members of the cluster %(cluster)s.") % {
             "cluster": programme.cluster.name})
     return problems

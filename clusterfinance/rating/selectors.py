@@ -30,6 +30,16 @@ def rating_trend(*, user, agent, limit: int = 36) -> list[dict]:
     return rows[::-1]
 
 
+def rating_reports(*, user, agent, limit: int = 5) -> list:
+    """The latest reports by others about the firm that the reader may read (the facts behind
+    the rating's report factors), newest first, with their verification and the firm's reply.
+    One query."""
+    from infocenter.models import Report
+
+    return list(Report.objects.restrict(user, "view").filter(subject=agent)
+                .exclude(reporter_id=agent.pk).select_related("reporter").order_by("-created_at", "-pk")[:limit])
+
+
 def rating_counterfactual(rating: Rating) -> dict:
     """What would lift the firm one grade, under the version that rated it."""
     row = pd.Series({k: (float("nan") if v is None and k != "supply_chain_position" else v)

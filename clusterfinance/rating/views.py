@@ -45,6 +45,7 @@ class RatingContextMixin:
                "grades": list(GRADE_ORDER)}
         if rating is not None:
             ctx["counterfactual"] = selectors.rating_counterfactual(rating)
+            ctx["rating_reports"] = selectors.rating_reports(user=user, agent=firm)
             ctx["active_version"] = selectors.active_version(rating.finance_company)
             ctx["spread"] = (rating.version.spreads or {}).get(rating.grade, "")
         return ctx

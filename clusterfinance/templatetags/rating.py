@@ -32,7 +32,7 @@ def percent(value, places: int = 2) -> str:
 @register.inclusion_tag("clusterfinance/rating/partials/panel.html", takes_context=True)
 def rating_panel(context, agent):
     """The firm's current rating (grade, PD, reasons) and its trend, if the user may read it."""
-    from clusterfinance.rating.selectors import current_rating, rating_trend
+    from clusterfinance.rating.selectors import current_rating, rating_reports, rating_trend
 
     user = context["request"].user
     rating = current_rating(user=user, agent=agent)
@@ -41,6 +41,7 @@ def rating_panel(context, agent):
     if rating is not None and user.memberships.filter(agent_id=rating.finance_company_id, is_active=True).exists():
         # the finance company's own pricing add-on of this grade (its staff only: other lenders price themselves)
         spread = (rating.version.spreads or {}).get(rating.grade, "")
-    return {"rating": rating, "agent": agent, "request": context["request"], "spread": spread,
+    return {"rating": rating, "agent": agent, "request": context["request"], "trend": trend,
+            "rating_reports": rating_reports(user=user, agent=agent) if rating else [], "spread": spread,
             "trend_json": [{"day": timezone.localtime(r["rated_at"]).strftime("%Y-%m-%d"),
                             "score": round(r["score"], 1), "grade": r["grade"]} for r in trend]}

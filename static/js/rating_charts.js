@@ -15,7 +15,12 @@ document.addEventListener("DOMContentLoaded", function () {
         xAxis: {type: "category", data: data.map(function (d) { return d.day; })},
         yAxis: {type: "value", scale: true},
         series: [{type: "line", data: data.map(function (d) { return d.score; }), itemStyle: {color: "#2a6fb0"},
-                  label: {show: true, formatter: function (p) { return data[p.dataIndex].grade; }}}]
+                  // the grade where it starts, changes and ends (not on every point: labels would overlap)
+                  label: {show: true, formatter: function (p) {
+                    var i = p.dataIndex;
+                    var shown = i === 0 || i === data.length - 1 || data[i].grade !== data[i - 1].grade;
+                    return shown ? data[i].grade : "";
+                  }}}]
       };
     } else if (el.dataset.kind === "compare") {
       option = {

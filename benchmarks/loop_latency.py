@@ -1,0 +1,295 @@
+#!/usr/bin/env python
+"""Benchmark: the feedback loop's latency with a live worker, from a report's commit to the
+firm's new rating. Goal: p95 ≤ 5 s over 200 events.
+
+Each event is a bank officer filing a late-payment report about a rated member firm
+(``infocenter.services.reports.report_file``), one after the other: its commit kicks the outbox
+dispatcher on the broker (``transaction.on_commit`` → ``infocenter.tasks.events_dispatch``), a
+real Celery worker (``celery -A platform4a1c worker``, solo pool, concurrency 1, on Redis)
+delivers ``report.filed``, whose ``rescore.requested`` enqueues
+``clusterfinance.rating.tasks.ratings_rescore_agents``, and the worker writes the firm's new
+rating. The latency is from the commit of the report to the moment the new rating row is
+committed and visible (polled every 10 ms from this process). Each report is about another firm
+and the next one is filed when the previous one's rating has arrived (the latency of one event
+on an idle loop, not of a queue under load).
+
+The floor, in the same run and on the same data: ``ratings_rescore`` called directly in this
+process for one firm (features read, scored, rating written), and the whole chain run in this
+process without a broker (report filed, events dispatched, firm re-scored), each the median
+of ``--floor-runs`` firms.
+
+    .venv/bin/python benchmarks/loop_latency.py --database-url postgres://postgres@127.0.0.1:5432/bench_loop
+    .venv/bin/python benchmarks/loop_latency.py --database-url ... --smoke   # 5 events: does it still run?
+
+The broker is the Redis in REDIS_URL (database 7 of it, emptied first) or, without REDIS_URL, a
+``redis-server`` of its own on a free port. Exits non-zero when a rating never arrives (within
+``--timeout`` seconds of its report), and, outside ``--smoke``, when the goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GOAL_P95 = 5.0
+REPORTS_PER_REPORTER = 20  # the centre's daily limit per reporting organisation
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = urlparse(url).path.lstrip("/")
+    admin = urlparse(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    name = urlparse(url).path.lstrip("/")
+    admin = urlparse(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def build(n_firms: int) -> dict:
+    """A cluster with its finance company, ``n_firms`` member firms with two years of good
+    statements and government records, enough banks (each with an officer) to file one report
+    about each firm within the daily limits, and everyone's first rating."""
+    from agents.choices import AgentKind, Role
+    from agents.models import Cluster, ClusterMembership
+    from agents.services import agent_create, membership_create, user_get_or_create
+    from agents.validators import make_uscc
+    from clusterfinance.rating.services import ratings_rescore
+    from infocenter.models import FirmRecord
+    from infocenter.services.events import events_dispatch
+
+    serial = iter(range(70_000_000, 79_999_999))
+
+    def agent(kind, name):
+        return agent_create(kind=kind, name=name, region_code="330784", region="永康市",
+                            credit_code=make_uscc(division="330784", serial=next(serial)))
+
+    fc = agent(AgentKind.FINANCE_COMPANY, "闭环基准财务公司")
+    gov = agent(AgentKind.GOVERNMENT, "闭环基准政府")
+    cluster = Cluster.objects.create(name="闭环基准集群", region_code="330784", region="永康市", core_industry="C33",
+                                     finance_company=fc)
+    firms = [agent(AgentKind.ENTERPRISE, f"闭环基准企业{i:03d}") for i in range(n_firms)]
+    banks, officers = [], []
+    for i in range(-(-n_firms // REPORTS_PER_REPORTER)):
+        bank = agent(AgentKind.INSTITUTION, f"闭环基准银行{i}")
+        ClusterMembership.objects.create(cluster=cluster, agent=bank, joined_on=date(2020, 1, 1))
+        user = user_get_or_create(email=f"officer{i}@loop.bench.4a1c.cn")
+        membership_create(user=user, agent=bank, role=Role.INST_OFFICER)
+        banks.append(bank)
+        officers.append(user)
+    ClusterMembership.objects.bulk_create([ClusterMembership(cluster=cluster, agent=f, joined_on=date(2020, 1, 1))
+                                           for f in firms])
+    records = []
+    for f in firms:
+        for year, revenue, tax, heads in ((2024, "9000000", "280000", 48), (2025, "10000000", "300000", 50)):
+            period = {"agent": f, "period": str(year), "period_type": "year", "period_start": date(year, 1, 1),
+                      "period_end": date(year, 12, 31), "source": "api", "supplied_by": gov}
+            records += [
+                FirmRecord(kind="statement", revenue=Decimal(revenue), net_profit=Decimal("800000"),
+                           total_assets=Decimal("8000000"), total_liabilities=Decimal("4000000"), **period),
+                FirmRecord(kind="tax", tax_paid=Decimal(tax), tax_arrears=Decimal("0"), **period),
+                FirmRecord(kind="social_insurance", insured_headcount=heads, contributions_paid=Decimal("100000"),
+                           contribution_arrears=Decimal("0"), **period)]
+    FirmRecord.objects.bulk_create(records, batch_size=2000)
+    ratings_rescore(agent_ids=[f.pk for f in firms])
+    while events_dispatch():  # the setup's own events, before anything is measured
+        pass
+    return {"fc": fc, "firms": firms, "banks": banks, "officers": officers}
+
+
+def file_report(world: dict, firm):
+    """The next report (about ``firm``), filed by the bank whose turn it is; returns the
+    monotonic time of its commit (taken by the first on_commit callback, before the kick)."""
+    from django.db import transaction
+
+    from infocenter.services.reports import report_file
+
+    committed = []
+    i = world["filed"] = world.get("filed", -1) + 1
+    bank = world["banks"][i // REPORTS_PER_REPORTER]
+    with transaction.atomic():
+        transaction.on_commit(lambda: committed.append(time.monotonic()))
+        report_file(reporter=bank, subject=firm, author=world["officers"][i // REPORTS_PER_REPORTER],
+                    category="late_payment", title=f"第 {i + 1} 笔还款逾期", evidence="逾期 30 天，已催收",
+                    report_type="negative")
+    return committed[0]
+
+
+def new_rating_since(firm_id: int, current_id: int):
+    from clusterfinance.rating.models import Rating
+
+    return (Rating.objects.filter(agent_id=firm_id, is_current=True).exclude(pk=current_id)
+            .values_list("pk", "rated_at").first())
+
+
+def floor_costs(world: dict, firms: list, runs: int) -> dict:
+    """The same work without the broker, in this process: one firm re-scored by the service
+    (forced, so a rating is written), and the whole chain (report filed, its events dispatched,
+    the firm re-scored) with eager Celery."""
+    from clusterfinance.rating.models import Rating
+    from clusterfinance.rating.services import ratings_rescore
+    from platform4a1c.celery import app
+
+    service, chain = [], []
+    for firm in firms[:runs]:
+        started = time.monotonic()
+        ratings_rescore(agent_ids=[firm.pk], force=True)
+        service.append(time.monotonic() - started)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        for firm in firms[runs:2 * runs]:
+            current = Rating.objects.get(agent=firm, is_current=True).pk
+            started = time.monotonic()
+            file_report(world, firm)  # its kick dispatches and re-scores inline
+            if new_rating_since(firm.pk, current) is None:
+                raise RuntimeError(f"the in-process chain wrote no rating for firm {firm.pk}")
+            chain.append(time.monotonic() - started)
+    finally:
+        app.conf.task_always_eager = eager
+    return {"service": statistics.median(service), "chain": statistics.median(chain)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True, help="a scratch PostgreSQL database (dropped and recreated)")
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--floor-runs", type=int, default=10, help="firms timed for each floor figure (median)")
+    parser.add_argument("--timeout", type=float, default=30, help="seconds to wait for one event's rating")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (5 events) that only checks it works")
+    args = parser.parse_args()
+    if args.smoke:
+        args.events, args.floor_runs = 5, 2
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        print("loop_latency needs PostgreSQL: --database-url postgres://...", file=sys.stderr)
+        return 2
+    url = args.database_url.replace("postgres://", "postgresql://", 1)
+
+    redis_server = None
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url:
+        if not shutil.which("redis-server"):
+            print("no REDIS_URL and no redis-server on the PATH: the live worker needs a Redis broker", file=sys.stderr)
+            return 2
+        port = free_port()
+        redis_server = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(port),  # noqa: S603,S607
+                                         "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        redis_url = f"redis://127.0.0.1:{port}/0"
+        time.sleep(0.5)
+
+    print(f"database {urlparse(url).path.lstrip('/')}: recreating and migrating …", flush=True)
+    recreate_database(url)
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "platform4a1c.settings.test"
+    os.environ.setdefault("REDIS_URL", redis_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from clusterfinance.rating.models import Rating
+    from tests.live_worker import Worker, broker_purge, broker_url, live_celery
+
+    call_command("migrate", verbosity=0)
+    started = time.monotonic()
+    n_floor = 2 * args.floor_runs
+    world = build(args.events + n_floor)
+    firms, floor_firms = world["firms"][:args.events], world["firms"][args.events:]
+    print(f"built {len(world['firms'])} rated firms and {len(world['banks'])} banks in "
+          f"{time.monotonic() - started:.1f} s", flush=True)
+
+    floor = floor_costs(world, floor_firms, args.floor_runs)
+    print(f"floor (in process, median of {args.floor_runs}): rating service for one firm {floor['service'] * 1000:.0f} ms;"
+          f" report → dispatch → re-score without a broker {floor['chain'] * 1000:.0f} ms", flush=True)
+
+    broker = broker_url(redis_url)
+    broker_purge(broker)
+    latencies, missing = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        worker = Worker(database_url=args.database_url, broker_url=broker, log_path=Path(tmp) / "worker.log",
+                        name="loop-latency")
+        with live_celery(broker):
+            worker.start()
+            try:
+                for i, firm in enumerate(firms):
+                    current = Rating.objects.get(agent=firm, is_current=True).pk
+                    committed = file_report(world, firm)
+                    deadline = committed + args.timeout
+                    while True:
+                        arrived = new_rating_since(firm.pk, current)
+                        now = time.monotonic()
+                        if arrived:
+                            latencies.append(now - committed)
+                            break
+                        if now > deadline or worker.process.poll() is not None:
+                            missing.append(firm.pk)
+                            break
+                        time.sleep(0.01)
+                    if len(latencies) % 50 == 0 and arrived:
+                        print(f"  {i + 1} events, last {latencies[-1] * 1000:.0f} ms", flush=True)
+            finally:
+                code = worker.stop()
+        if missing:
+            print(f"worker log (exit {code}):\n{worker.log()[-3000:]}", file=sys.stderr)
+    connection.close()
+    if not args.keep:
+        drop_database(url)
+    if redis_server:
+        redis_server.terminate()
+        redis_server.wait(10)
+
+    if latencies:
+        p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+        print(f"report committed → rating visible, {len(latencies)} events: p50 {p50 * 1000:.0f} ms, "
+              f"p95 {p95 * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms "
+              f"({p50 / floor['service']:.1f}× the rating service's {floor['service'] * 1000:.0f} ms at p50)")
+    if missing:
+        print(f"FAILED: no new rating within {args.timeout:.0f} s for {len(missing)} of {args.events} events "
+              f"(firms {missing[:10]})", file=sys.stderr)
+        return 1
+    ok = percentile(latencies, 0.95) <= GOAL_P95
+    print(f"goal p95 ≤ {GOAL_P95:.0f} s over {args.events} events: {'MET' if ok else 'MISSED'}")
+    return 0 if ok or args.smoke else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

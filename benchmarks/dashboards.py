@@ -19,8 +19,8 @@ login page is the floor, measured in the same run by the same server.
     .venv/bin/python benchmarks/dashboards.py --database-url ... --requests 200
     .venv/bin/python benchmarks/dashboards.py --database-url ... --smoke   # 50 firms, 500 loans, 5 requests
 
-The database is created when missing and migrated; the benchmark's data is rebuilt when its
-size differs. Exit status 1 when a page does not answer 200, or the dashboard's PAR30, NPL ratio
+The database is dropped, created and migrated (``--reuse`` keeps one that holds data of the same
+size). Exit status 1 when a page does not answer 200, or the dashboard's PAR30, NPL ratio
 or loan count, or the PAR30 drill-down's count, differ from the same figures computed here in
 plain SQL from the loans table.
 """
@@ -61,7 +61,8 @@ PAGES = {
 GOAL_PAGE = "finance dashboard"
 
 
-def ensure_database(url: str) -> None:
+def ensure_database(url: str, *, fresh: bool) -> None:
+    """The scratch database: dropped and created again when ``fresh``, else created if missing."""
     from urllib.parse import urlparse
 
     import psycopg
@@ -70,6 +71,8 @@ def ensure_database(url: str) -> None:
     name = parsed.path.lstrip("/")
     admin = parsed._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -127,16 +130,9 @@ def build(firms: int, loans: int) -> dict:
         print(f"{firms:,} firms and {loans:,} loans already built")
         return {k: u.email for k, u in users.items()}
 
+    if members.exists() or have_loans:
+        raise SystemExit("the database holds another size of the benchmark's data: run without --reuse")
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM clusterfinance_firmguarantee WHERE cluster_id = %s", [cluster.pk])
-        cursor.execute("DELETE FROM lending_instalment WHERE loan_id IN (SELECT id FROM lending_loan "
-                       "WHERE contract_no LIKE 'DB-%%')")
-        cursor.execute("DELETE FROM lending_loan WHERE contract_no LIKE 'DB-%%'")
-        old = Agent.objects.filter(kind="enterprise", region_code=REGION)
-        ClusterMembership.objects.filter(agent__in=old).delete()
-        EnterpriseProfile.objects.filter(agent__in=old).delete()
-        old.delete()
     now = timezone.now()
     today = timezone.localdate()
     industries = ["C33", "C3311", "C34", "C38", "C17", "C29", "F51", "G54"]
@@ -324,12 +320,14 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (the Dockerfile's 3)")
     parser.add_argument("--smoke", action="store_true", help="a tiny run (50 firms, 500 loans, 5 requests)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the database when it holds data of the same size (default: drop and rebuild)")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         parser.error("needs --database-url postgres://... (or DATABASE_URL)")
     if args.smoke:
         args.firms, args.loans, args.requests = 50, 500, 5
-    ensure_database(args.database_url)
+    ensure_database(args.database_url, fresh=not args.reuse)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tmp = Path(tempfile.mkdtemp(prefix="bench-dashboards-"))
     redis = None

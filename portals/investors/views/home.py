@@ -1,4 +1,4 @@
-"""The investor portal: the suitability profile and the cluster's public register."""
+"""The investor portal's home: the suitability level, the portfolio at a glance and the register."""
 
 from django.views.generic import TemplateView
 
@@ -8,6 +8,7 @@ from agents.selectors import clusters_of
 from agents.tables import firm_table
 
 from ..forms import FirmSearchForm
+from ..portfolio import portfolio_of
 from ..selectors import investor_profile, register_firms
 
 
@@ -18,7 +19,7 @@ class InvestorPortalView(PortalMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         clusters = list(clusters_of(self.agent))
-        ctx.update(profile=investor_profile(self.agent), clusters=clusters)
+        ctx.update(profile=investor_profile(self.agent), clusters=clusters, portfolio=portfolio_of(self.agent))
         if clusters:
             # the register of the first cluster, a page at a time (bad search: shown, not applied)
             search = FirmSearchForm(self.request.GET)

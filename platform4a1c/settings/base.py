@@ -269,6 +269,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clusterfinance.tasks.disclosure_run",
         "schedule": crontab(hour=7, minute=0),
     },
+    # the government's compliance monitor, after the delinquency run, the ledger check and the
+    # guarantee claims (the "check now" button runs the same evaluation at any time)
+    "government-compliance-check": {
+        "task": "portals.government.tasks_compliance.compliance_check_all",
+        "schedule": crontab(hour=3, minute=10),
+    },
     "infocenter-idempotency-keys-purge": {
         "task": "infocenter.imports.tasks.idempotency_keys_purge",
         "schedule": crontab(hour=3, minute=17),

@@ -13,3 +13,7 @@ class GovernmentConfig(AppConfig):
 
         permissions_programmes.declare()
         reconcile_programmes.register()
+        # oversight dashboard and compliance monitor: capability and the beat task
+        from . import capabilities_oversight, tasks_compliance  # noqa: F401
+
+        capabilities_oversight.declare()

@@ -38,6 +38,12 @@ class GovernmentProfile(models.Model):
         return Q(agent__status="active") if action == "view" else Q(agent_id__in=viewer.agent_ids)
 
 
+from .models_oversight import (  # noqa: E402,F401  the oversight dashboard's LPR and the compliance monitor
+    ComplianceAlert,
+    ComplianceAlertEvent,
+    ComplianceSettings,
+    LoanPrimeRate,
+)
 from .models_programmes import (  # noqa: E402,F401  support programmes and policy meetings
     MeetingInvitation,
     PolicyMeeting,

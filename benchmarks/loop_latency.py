@@ -287,7 +287,8 @@ def main() -> int:
               f"(firms {missing[:10]})", file=sys.stderr)
         return 1
     ok = percentile(latencies, 0.95) <= GOAL_P95
-    print(f"goal p95 ≤ {GOAL_P95:.0f} s over {args.events} events: {'MET' if ok else 'MISSED'}")
+    print(f"goal p95 ≤ {GOAL_P95:.0f} s over {args.events} events: {'MET' if ok else 'MISSED'} "
+          f"(load average {os.getloadavg()[0]:.1f} at the end)")
     return 0 if ok or args.smoke else 1
 
 

@@ -61,7 +61,7 @@ def meeting_schedule(*, user, government: Agent, title: str, starts_at, place: s
 
 
 def _lock(meeting: PolicyMeeting) -> PolicyMeeting:
-    return PolicyMeeting.objects.select_for_update().select_related("government").get(pk=meeting.pk)
+    return PolicyMeeting.objects.select_for_update(of=("self",)).select_related("government").get(pk=meeting.pk)
 
 
 def region_firms(government: Agent):

@@ -196,7 +196,8 @@ def programme_create(*, user, government: Agent, kind: str, title: str, share, p
 def _lock(programme: SupportProgramme) -> SupportProgramme:
     """Lock the programme's row: approvals of one programme are serialised, so two payouts at once
     cannot both pass the budget."""
-    return SupportProgramme.objects.select_for_update().select_related("government", "cluster").get(pk=programme.pk)
+    return (SupportProgramme.objects.select_for_update(of=("self",)).select_related("government", "cluster")
+            .get(pk=programme.pk))
 
 
 @transaction.atomic

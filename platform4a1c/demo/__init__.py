@@ -12,4 +12,5 @@ STEPS = [
     "platform4a1c.demo.rating",
     "platform4a1c.demo.guarantees",
     "platform4a1c.demo.pool",
+    "platform4a1c.demo.sanctions",
 ]

@@ -24,7 +24,7 @@ from portals.government import selectors_oversight as oversight
 from portals.government.models_oversight import AlertStatus, ComplianceAlert, LoanPrimeRate
 from portals.government.services_compliance import compliance_check, lpr_record
 
-from .oversight_world import investor, loan, private_loan, set_delinquency
+from .oversight_world import loan, private_loan, set_delinquency
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -1,4 +1,5 @@
-"""The enterprise portal: the firm's own register entry, its people and its cluster."""
+"""The enterprise portal: the firm's desk — its grade with reasons and trend, what is due next,
+what others can see and say about it, what it could get, and its register entry."""
 
 from django.views.generic import TemplateView
 
@@ -6,22 +7,26 @@ from agents.choices import AgentKind
 from agents.industries import industry_name
 from agents.portal import PortalMixin
 from agents.selectors import clusters_of, members_of
-from lending.selectors import borrower_summary
+from clusterfinance.rating.views import RatingContextMixin
 
 from ..models import EnterpriseProfile
+from ..selectors import firm_desk
 
 
-class EnterprisePortalView(PortalMixin, TemplateView):
+class EnterprisePortalView(PortalMixin, RatingContextMixin, TemplateView):
     portal_kind = AgentKind.ENTERPRISE
     template_name = "enterprises/portal.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        desk = firm_desk(user=self.request.user, firm=self.agent)
+        ctx.update(self.rating_context(self.agent))
         ctx.update(
+            desk=desk,
+            loans_summary=desk.summary,
             profile=EnterpriseProfile.objects.filter(agent=self.agent).first(),
             industry=industry_name(self.agent.industry_code),
             members=members_of(self.agent),
             clusters=clusters_of(self.agent),
-            loans_summary=borrower_summary(user=self.request.user, borrower=self.agent),
         )
         return ctx

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from agents.audit import audit_chain_seal, audit_chain_verify, audit_record
-from agents.choices import ROLES_BY_KIND, AgentKind
+from agents.choices import ROLES_BY_KIND
 from agents.models import AuditRecord
 from agents.services import membership_create
 from agents.tests.factories import AgentFactory, UserFactory

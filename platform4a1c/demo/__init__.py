@@ -13,4 +13,5 @@ STEPS = [
     "platform4a1c.demo.guarantees",
     "platform4a1c.demo.pool",
     "platform4a1c.demo.sanctions",
+    "platform4a1c.demo.investors",
 ]

@@ -22,6 +22,9 @@ class ClusterFinanceConfig(AppConfig):
         from .disclosure.monthly import display_register
 
         display_register()
+        from .allocation import display as allocation_display
+
+        allocation_display.display_register()  # and an allocation run's disclosure
 
         from .rating import events as rating_events
         from .rating import tasks as rating_tasks  # noqa: F401  (Celery finds the rating's tasks)

@@ -165,32 +165,47 @@ def allocation_run_execute(*, user, run: AllocationRun, on=None) -> AllocationRu
     return run
 
 
+def _outcome_text(row: dict) -> str:
+    """An application's outcome in words, in the active language: funded in full (and disbursed)
+    or the reason it was cut or left waiting."""
+    text = str(_("funded in full")) if row["status"] == "funded" else str(row["reason_text"] or row["status"])
+    if row["execution"] and row["execution"].get("done"):
+        text = _("%(outcome)s · disbursed") % {"outcome": text}
+    return text
+
+
 def allocation_run_disclose(*, run: AllocationRun) -> None:
     """Two publications about the finance company: for platform members the parameters, totals
     and each application's outcome by application number, industry and grade (no firm's name —
     a firm's loan is its business record, seen by name only by the supervisor); for the
     government of the region the same with the firms' names."""
     fc = run.cluster.finance_company
-    report = selectors.run_report(run)
-    params = {"reserve_floor": str(run.reserve_floor), "single_borrower_cap": str(run.single_borrower_cap),
-              "industry_cap": str(run.industry_cap), "min_grade": run.min_grade, "lgd": str(run.lgd),
-              "partial_allowed": run.partial_allowed, "deposit_months": run.deposit_months}
-    rows = [{"application": r["id"], "industry": r["industry"], "grade": r["grade"], "asked": str(r["amount"]),
-             "funded": str(r["funded"]), "status": r["status"], "reason": r["reason"],
-             "disbursed": bool(r["execution"] and r["execution"].get("done"))} for r in report["rows"]]
-    data = {"run": run.pk, "parameters": params, "objective": str(report["objective"]), "pool": str(report["pool"]),
+    with translation.override("zh-hans"):
+        report = selectors.run_report(run)
+        rows = [{"application": r["id"], "industry": r["industry"], "grade": r["grade"], "asked": str(r["amount"]),
+                 "funded": str(r["funded"]), "status": r["status"], "reason": r["reason"],
+                 "disbursed": bool(r["execution"] and r["execution"].get("done")),
+                 "outcome": _outcome_text(r)} for r in report["rows"]]
+        pairs = list(zip(run.result.get("binding_constraints", []), report["binding"], strict=True))
+        binding = [{**b, "per_room": str(r["per_room"])} for b, r in pairs]  # a firm by its number only
+        binding_named = [{**b, "subject": str(r["subject"]), "per_room": str(r["per_room"])} for b, r in pairs]
+    # the parameters at the top level (each shown with its label on the hub), the totals, the rows
+    data = {"run": run.pk, "reserve_floor": str(run.reserve_floor),
+            "single_borrower_cap": str(run.single_borrower_cap), "industry_cap": str(run.industry_cap), "min_grade": run.min_grade, "lgd": str(run.lgd),
+            "partial_allowed": run.partial_allowed, "deposit_months": run.deposit_months,
+            "objective": str(report["objective"]), "pool": str(report["pool"]),
             "lent": str(report["lent"]), "disbursed": run.execution.get("disbursed", "0"),
-            "funded_count": report["funded_count"], "applications": rows,
-            "binding_constraints": run.result.get("binding_constraints", [])}
+            "funded_count": report["funded_count"], "applications": rows, "binding_constraints": binding}
     with translation.override("zh-hans"):
         title = _("Allocation run #%(n)s of the fund pool") % {"n": run.pk}
         body = _("The finance company re-allocated its pool: %(lent)s yuan to %(count)s applications; "
                  "%(disbursed)s yuan disbursed.") % {"lent": f"{report['lent']:,}", "count": report["funded_count"],
-                                                     "disbursed": run.execution.get("disbursed", "0")}
+                                                     "disbursed": f"{Decimal(run.execution.get('disbursed', '0')):,}"}
         publication_create(subject=fc, publisher=fc, category=Category.LOAN_DISCLOSURE, title=title, body=body,
                            data=data, visibility=Visibility.MEMBERS, key=f"allocation-run-{run.pk}")
         named = {**data, "applications": [{**row, "firm": r["firm"]} for row, r in zip(rows, report["rows"],
-                                                                                       strict=True)]}
+                                                                                       strict=True)],
+                 "binding_constraints": binding_named}
         publication_create(subject=fc, publisher=fc, category=Category.LOAN_DISCLOSURE,
                            title=_("%(title)s (with the firms' names)") % {"title": title}, body=body, data=named,
                            visibility=Visibility.GOVERNMENT, key=f"allocation-run-{run.pk}-named")

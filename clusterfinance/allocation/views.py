@@ -136,8 +136,29 @@ class CompareView(PoolMixin, TemplateView):
         by_id = [{row["id"]: row for row in rep["rows"]} for rep in reports]
         ids = list(dict.fromkeys([*by_id[0], *by_id[1]]))
         ctx.update(runs=runs, reports=reports, pairs=list(zip(runs, reports, strict=True)),
-                   rows=[{"id": i, "left": by_id[0].get(i), "right": by_id[1].get(i)} for i in ids])
+                   rows=[{"id": i, "left": by_id[0].get(i), "right": by_id[1].get(i)} for i in ids],
+                   changes=_changes(*runs), objective_delta=_delta(reports, "objective"),
+                   lent_delta=_delta(reports, "lent"))
         return ctx
+
+
+def _delta(reports, key) -> dict:
+    diff = reports[1][key] - reports[0][key]
+    return {"sign": "+" if diff >= 0 else "−", "abs": abs(diff), "down": diff < 0}
+
+
+def _changes(a, b) -> list[dict]:
+    """The parameters that differ between two runs, as (label, a's value, b's value) in words."""
+    from lending.forms import percent_text
+
+    def share(v):
+        return f"{percent_text(v)}%"
+
+    fields = (("reserve_floor", share), ("single_borrower_cap", share), ("industry_cap", share),
+              ("min_grade", lambda v: v or "—"), ("lgd", share),
+              ("partial_allowed", lambda v: _("yes") if v else _("no")), ("deposit_months", str))
+    return [{"label": a._meta.get_field(name).verbose_name, "left": show(getattr(a, name)),
+             "right": show(getattr(b, name))} for name, show in fields if getattr(a, name) != getattr(b, name)]
 
 
 class PriorityView(PoolMixin, TemplateView):

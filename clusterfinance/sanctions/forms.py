@@ -23,7 +23,7 @@ def _style(form, small: bool = False) -> None:
             field.widget.attrs["class"] = "form-control" + sm.replace("select", "control")
 
 
-PARAM_FIELDS = sorted({p.name for params in PARAMS.values() for p in params})
+PARAM_FIELDS = list(dict.fromkeys(p.name for params in PARAMS.values() for p in params))
 
 
 def _param_field(name: str) -> forms.CharField:

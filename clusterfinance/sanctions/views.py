@@ -98,7 +98,8 @@ class RuleDetailView(SanctionsMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         rule = self.rule
-        ctx.update(rule=rule, row=_rule_rows([rule])[0], versions=selectors.rule_versions(rule),
+        ctx.update(rule=rule, row=_rule_rows([rule])[0], versions=[{"version": v, "text": rule_params_text(rule.kind, v.params)}
+                             for v in selectors.rule_versions(rule)],
                    form=kwargs.get("form") or RuleForm(rule=rule), error=kwargs.get("error"),
                    may_approve=(APPROVE_SANCTION_RULE in self.caps and rule.pending
                                 and rule.pending_by_id != self.request.user.pk))

@@ -49,6 +49,8 @@ def xirr(flows: list[tuple[datetime.date, Decimal]]) -> float | None:
     from scipy.optimize import brentq
 
     start = min(d for d, _a in flows)
+    if max(d for d, _a in flows) == start:
+        return None  # every flow on one day: no time, no rate
     points = [((d - start).days / 365.0, float(a)) for d, a in flows]
 
     def npv(rate: float) -> float:

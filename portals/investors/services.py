@@ -231,10 +231,14 @@ def invest(*, user, investor, opportunity: Opportunity, amount, idempotency_key,
     quote = invest_quote(investor=investor, opportunity=opportunity, amount=amount, on=on)
     holding = Holding(investor=investor, opportunity=opportunity, amount=quote.amount, risk_level=quote.risk_level,
                       investor_level=quote.level, invested_on=on, maturity_date=quote.maturity_date,
-                      idempotency_key=key, created_by=user,
-                      status=HoldingStatus.COOLING_OFF if opportunity.cooling_off_hours else HoldingStatus.ACTIVE)
+                      idempotency_key=key, created_by=user, status=HoldingStatus.ACTIVE)
     if opportunity.cooling_off_hours:
-        holding.cooling_off_until = timezone.now() + datetime.timedelta(hours=opportunity.cooling_off_hours)
+        # counted from the moment of investing (an investment recorded for an earlier day: from that day)
+        now = timezone.now()
+        start = now if on >= timezone.localdate() else now - datetime.timedelta(days=(timezone.localdate() - on).days)
+        holding.cooling_off_until = start + datetime.timedelta(hours=opportunity.cooling_off_hours)
+        if holding.cooling_off_until > now:
+            holding.status = HoldingStatus.COOLING_OFF
     if opportunity.kind == OpportunityKind.NOTE:
         movement = note_subscribe(user=user, cluster=opportunity.cluster, investor=investor, amount=quote.amount,
                                   annual_rate=opportunity.annual_rate, maturity_date=quote.maturity_date, on=on,

@@ -96,8 +96,11 @@ def _firms(ids, as_of: date) -> pd.DataFrame:
     joined = _frame(ClusterMembership.objects.filter(current_membership_q(as_of=as_of), agent_id__in=ids)
                     .values_list("agent_id", "joined_on"), ["agent_id", "joined_on"])
     if len(joined):
+        # datetime64 before grouping: a groupby over Python dates aggregates group by group in Python
+        # (50 s for 100,000 firms), over datetime64 in one pass
+        joined["joined_on"] = pd.to_datetime(joined["joined_on"])
         first = joined.groupby("agent_id")["joined_on"].min()
-        days = (pd.Timestamp(as_of) - pd.to_datetime(first)).dt.days
+        days = (pd.Timestamp(as_of) - first).dt.days
         df["years_in_cluster"] = (days.clip(lower=0) / 365.25).reindex(df.index)
     else:
         df["years_in_cluster"] = np.nan

@@ -326,29 +326,38 @@ def _rate_company(fc: Agent, ids: list[int], *, trigger: str, as_of: date, rated
     scores, points = model.score(table)
     grades = calibration.grades(scores)
     pds = calibration.pds(grades)
-    bins = model.bins(table)
-    deltas = reasons_frame(model, points)
     # --- what changed since the current rating ---------------------------------------------
     current = {r["agent_id"]: r for r in Rating.objects.filter(agent_id__in=ids, is_current=True)
                .values("agent_id", "pk", "grade", "version_id", "inputs", "rated_at")}
-    new, replaced = [], []
-    rounded = np.round(scores, 2).tolist()
-    pd_values = [Decimal(str(v)).quantize(PD_PLACES) for v in pds.tolist()]
     inputs_all = snapshots(table)
-    reasons_all = reasons_batch(model, table, bins, points, deltas)
-    previous_grades = table["previous_grade"].fillna("").tolist()
-    limited = table["limited_history"].tolist()
+    chosen, befores = [], []
     for i, agent_id in enumerate(table.index.tolist()):
-        inputs = inputs_all[i]
         before = current.get(agent_id)
-        if before is not None and not force and before["version_id"] == version.pk and before["inputs"] == inputs:
+        if before is not None and not force and before["version_id"] == version.pk \
+                and before["inputs"] == inputs_all[i]:
             continue  # nothing new about this firm: no rating, no publication
         if before is not None and before["rated_at"] > rated_at:
             continue  # a newer rating exists (backdated history is written oldest first)
+        chosen.append(i)
+        befores.append(before)
+    if not chosen:
+        return []
+    # Reasons (texts in two languages) only for the rows that get a new rating.
+    rows = np.asarray(chosen)
+    sub, sub_points = table.iloc[rows], points.iloc[rows]
+    reasons_new = reasons_batch(model, sub, model.bins(sub), sub_points, reasons_frame(model, sub_points))
+    rounded = np.round(scores[rows], 2).tolist()
+    pd_values = [Decimal(str(v)).quantize(PD_PLACES) for v in pds[rows].tolist()]
+    agent_ids = table.index.to_numpy()[rows].tolist()
+    grades_new = grades[rows].tolist()
+    previous_grades = table["previous_grade"].fillna("").to_numpy()[rows].tolist()
+    limited = table["limited_history"].to_numpy()[rows].tolist()
+    new, replaced = [], []
+    for k, (i, before) in enumerate(zip(chosen, befores, strict=True)):
         new.append(Rating(
-            agent_id=int(agent_id), finance_company=fc, version=version, score=rounded[i], grade=str(grades[i]),
-            pd=pd_values[i], previous_grade=before["grade"] if before else (previous_grades[i] or ""),
-            reasons=reasons_all[i], inputs=inputs, limited_history=bool(limited[i]), rated_at=rated_at,
+            agent_id=int(agent_ids[k]), finance_company=fc, version=version, score=rounded[k], grade=str(grades_new[k]),
+            pd=pd_values[k], previous_grade=before["grade"] if before else (previous_grades[k] or ""),
+            reasons=reasons_new[k], inputs=inputs_all[i], limited_history=bool(limited[k]), rated_at=rated_at,
             trigger=trigger, source_event_id=source_event_id))
         if before is not None:
             replaced.append(before["pk"])

@@ -12,6 +12,7 @@ STEPS = [
     "platform4a1c.demo.rating",
     "platform4a1c.demo.guarantees",
     "platform4a1c.demo.pool",
+    "platform4a1c.demo.programmes",
     "platform4a1c.demo.sanctions",
     "platform4a1c.demo.investors",
 ]

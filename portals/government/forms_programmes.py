@@ -8,7 +8,7 @@ from agents.choices import Grade, SizeClass
 
 from .models_programmes import ProgrammeKind
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 TEXT = {"class": "form-control"}
 
 

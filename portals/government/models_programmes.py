@@ -104,6 +104,12 @@ class SupportProgramme(models.Model):
         return [c.strip().lower() for c in self.size_classes.split(",") if c.strip()]
 
     @property
+    def size_labels(self) -> str:
+        from agents.choices import SizeClass
+
+        return ", ".join(str(SizeClass(s).label) for s in self.size_list if s in SizeClass.values)
+
+    @property
     def lender_claims(self) -> bool:
         """Risk compensation is claimed by the lender; the subsidies by the firm."""
         return self.kind == ProgrammeKind.RISK_COMPENSATION

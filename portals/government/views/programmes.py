@@ -107,8 +107,8 @@ class ProgrammeDetailView(GovernmentMixin, TemplateView):
             priorities_form=kwargs.get("priorities_form") or self._priorities_form(),
             eligible_count=services.eligible_firms(programme).count(),
             may_approve=APPROVE_PROGRAMME_PAYOUT in self.caps, error=kwargs.get("error"),
-            chart=json.dumps([{"name": _("Paid"), "value": str(budget.paid)},
-                              {"name": _("Left"), "value": str(budget.left)}]),
+            chart=json.dumps([{"name": _("Paid out"), "value": str(budget.paid)},
+                              {"name": _("Budget left"), "value": str(budget.left)}]),
         )
         from clusterfinance.pool.models import PolicyPriority
 

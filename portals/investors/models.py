@@ -129,6 +129,12 @@ class Opportunity(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def method_label(self) -> str:
+        from lending.choices import RepaymentMethod
+
+        return str(RepaymentMethod(self.method).label) if self.method in RepaymentMethod.values else self.method
+
     @classmethod
     def restrict_q(cls, viewer, action):
         # the shelf is public to every member; the issuer sees and changes its own

@@ -55,7 +55,7 @@ def firm_publications(user, firm, *, limit: int = 10):
     return list(publications_for(user, subject=firm).select_related("publisher")[:limit])
 
 
-def rated_firms(*, user, cluster, limit: int = 50):
+def rated_firms(*, user, cluster, limit: int = 20):
     """Public ratings: the cluster's member firms with their current grade, best first."""
     from django.db.models import Case, IntegerField, Value, When
 
@@ -64,5 +64,5 @@ def rated_firms(*, user, cluster, limit: int = 50):
     order = Case(*[When(current_grade=g, then=Value(i)) for i, g in enumerate(GRADE_ORDER)],
                  default=Value(len(GRADE_ORDER)), output_field=IntegerField())
     firms = cluster_participants(user=user, cluster=cluster, kind="enterprise")
-    return list(Agent.objects.filter(pk__in=firms.values("pk")).annotate(o=order).order_by("o", "name")
+    return list(Agent.objects.filter(pk__in=firms.values("pk")).exclude(current_grade="").annotate(o=order).order_by("o", "name")
                 .only("pk", "name", "current_grade", "rated_at", "industry_code")[:limit])

@@ -290,10 +290,11 @@ def holding_cancel(*, user, holding: Holding, idempotency_key) -> Holding:
     return holding
 
 
-def cooling_off_settle(now=None) -> int:
-    """Holdings whose cooling-off period has ended become plain holdings (nightly, and on read)."""
-    return Holding.objects.filter(status=HoldingStatus.COOLING_OFF, cooling_off_until__lte=now or timezone.now()) \
-        .update(status=HoldingStatus.ACTIVE)
+def cooling_off_settle(*, investor=None, now=None) -> int:
+    """Holdings (of ``investor``, or all) whose cooling-off period has ended become plain
+    holdings — one UPDATE, run when the investor's pages are read."""
+    qs = Holding.objects.filter(status=HoldingStatus.COOLING_OFF, cooling_off_until__lte=now or timezone.now())
+    return (qs.filter(investor=investor) if investor is not None else qs).update(status=HoldingStatus.ACTIVE)
 
 
 @transaction.atomic

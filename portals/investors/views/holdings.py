@@ -17,7 +17,7 @@ from agents.portal import PortalMixin
 
 from ..portfolio import portfolio_of, portfolio_workbook
 from ..selectors import holding_of
-from ..services import holding_cancel
+from ..services import cooling_off_settle, holding_cancel
 
 
 class PortfolioView(PortalMixin, TemplateView):
@@ -26,6 +26,7 @@ class PortfolioView(PortalMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        cooling_off_settle(investor=self.agent)  # ended cooling-off periods read as plain holdings
         portfolio = portfolio_of(self.agent)
         by_firm = portfolio.by_firm
         chart = [{"name": i["agent"].name, "value": str(i["amount"])} for i in by_firm]
@@ -51,6 +52,7 @@ class HoldingDetailView(PortalMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        cooling_off_settle(investor=self.agent)
         holding = holding_of(self.agent, kwargs["pk"])
         row = next((r for r in portfolio_of(self.agent).rows if r.holding.pk == holding.pk), None)
         instalments = list(holding.loan.instalments.exclude(status="superseded").order_by("due_date")) \

@@ -301,3 +301,11 @@ def capacity_rows(*, fund: GuaranteeFund) -> list[CapacityRow]:
             for f in firms]
     rows.sort(key=lambda r: (not (r.in_network or r.override is not None), r.firm.name))
     return rows
+
+
+def guarantees_covering(lender):
+    """The mutual fund's guarantees on ``lender``'s loans, each with its claim (if any): the
+    lender's side of the guarantee fund, one query."""
+    return (FundGuarantee.objects.filter(loan__lender=lender)
+            .select_related("fund", "fund__cluster", "loan", "loan__borrower", "claim")
+            .order_by("-pk"))

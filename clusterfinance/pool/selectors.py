@@ -170,3 +170,14 @@ def counterparties(*, cluster):
 
     return Agent.objects.filter(cluster_members_q(cluster=cluster) | Q(kind=AgentKind.GOVERNMENT),
                                 status=AgentStatus.ACTIVE)
+
+
+def credit_lines_of(institution) -> list[FundSource]:
+    """The credit lines ``institution`` extends to finance companies (its side of the pool), with
+    their drawdowns and repayments prefetched: two queries whatever the number of lines."""
+    from django.db.models import Prefetch
+
+    return list(FundSource.objects.filter(kind=SourceKind.CREDIT_LINE, counterparty=institution)
+                .select_related("cluster", "cluster__finance_company")
+                .prefetch_related(Prefetch("movements", queryset=SourceMovement.objects.order_by("-on", "-pk")))
+                .order_by("-opened_on", "-pk"))

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from agents.tests.html import elements_by_testid as _testid
 from infocenter.services import business_record_publish, consent_grant, report_file
 from lending.tests.factories import make_loan, make_product
 
@@ -16,51 +17,6 @@ def _desk(client):
     response = client.get(reverse("enterprises:portal"))
     assert response.status_code == 200
     return response
-
-
-class _Element:
-    def __init__(self, attrs):
-        self.attrs, self.parts = dict(attrs), []
-
-    def get(self, name):
-        return self.attrs.get(name)
-
-    def text_content(self):
-        return "".join(self.parts)
-
-
-def _testid(response, name):
-    """The elements with ``data-testid=name`` (their attributes and text), by the stdlib parser."""
-    from html.parser import HTMLParser
-
-    void = {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}
-    found, open_ = [], []  # open_: [element, depth] being collected
-
-    class Parser(HTMLParser):
-        depth = 0
-
-        def handle_starttag(self, tag, attrs):
-            if tag in void:
-                return
-            self.depth += 1
-            if dict(attrs).get("data-testid") == name:
-                element = _Element(attrs)
-                found.append(element)
-                open_.append([element, self.depth])
-
-        def handle_endtag(self, tag):
-            if tag in void:
-                return
-            if open_ and open_[-1][1] == self.depth:
-                open_.pop()
-            self.depth -= 1
-
-        def handle_data(self, data):
-            for element, _depth in open_:
-                element.parts.append(data)
-
-    Parser().feed(response.content.decode())
-    return found
 
 
 def test_due_next_lists_the_active_loan_with_its_next_instalment(client_for, world):

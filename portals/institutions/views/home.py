@@ -1,4 +1,6 @@
-"""The institution portal: its profile, the clusters it serves and their member firms."""
+"""The institution portal: its profile, loan book, products, applications with the firms' ratings,
+the credit lines it extends, the guarantees on its loans, its reports and business records, the
+clusters it serves and their member firms."""
 
 from django.views.generic import TemplateView
 
@@ -9,7 +11,7 @@ from agents.tables import firm_table
 from lending.selectors import lender_summary
 
 from ..forms import FirmSearchForm
-from ..selectors import institution_profile, register_firms
+from ..selectors import institution_desk, institution_profile, register_firms
 
 
 class InstitutionPortalView(PortalMixin, TemplateView):
@@ -24,6 +26,7 @@ class InstitutionPortalView(PortalMixin, TemplateView):
             members=members_of(self.agent),
             lending_summary=lender_summary(user=self.request.user, lender=self.agent),
             clusters=clusters,
+            desk=institution_desk(user=self.request.user, institution=self.agent),
         )
         if clusters:
             # the register of the first cluster served, a page at a time (bad search: shown, not applied)

@@ -15,4 +15,5 @@ STEPS = [
     "platform4a1c.demo.programmes",
     "platform4a1c.demo.sanctions",
     "platform4a1c.demo.investors",
+    "platform4a1c.demo.government",
 ]

@@ -127,6 +127,18 @@ class FigureLoansView(DashboardMixin, TemplateView):
                                    f"loans-{self.form.figure_name()}")
         return super().get(request, *args, **kwargs)
 
+    def page_of(self, loans):
+        """One page of the loans, ordered as the loan book, with the delinquency columns computed
+        for that page's loans only (the GROUP BY over instalments never runs over the whole list)."""
+        from lending.models import Loan
+
+        page = paginate(self.request, loans.order_by("-disbursed_on", "-id"), LIST_PAGE_SIZE)
+        ids = [loan.pk for loan in page.object_list]
+        rows = {loan.pk: loan for loan in with_delinquency(
+            Loan.objects.filter(pk__in=ids).select_related("borrower", "lender", "product"))}
+        page.object_list = [rows[pk] for pk in ids]
+        return page
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         loans = self.loans()
@@ -138,7 +150,7 @@ class FigureLoansView(DashboardMixin, TemplateView):
         else:
             label = FIGURE_LABELS[figure]
         ctx.update(cluster=self.cluster, form=self.form, filters=self.filters, figure=figure, figure_label=label,
-                   totals=book_totals(loans), page=paginate(self.request, with_delinquency(loans), LIST_PAGE_SIZE),
+                   totals=book_totals(loans), page=self.page_of(loans),
                    query=query_without_page(self.request),
                    export_query=self.filters.query(figure=figure, export="xlsx"),
                    back_query=self.filters.query())

@@ -276,3 +276,21 @@ def test_policy_is_published_to_the_government_module(world):
         meetings.policy_publish(user=world.users["enterprise"], government=world.gov, title="x", body="y")
     with pytest.raises(ValidationError):
         meetings.policy_publish(user=world.users["government"], government=world.gov, title=" ", body="y")
+
+
+def test_funding_retry_and_the_subledger_check(world):
+    from lending.ledger.services import IdempotencyConflict, Leg, transfer_post
+
+    prog = programme(world)
+    first = fund(world, prog, "5000.00", key="same")
+    entries = JournalEntry.objects.count()
+    assert fund(world, prog, "5000.00", key="same") == first  # a retry posts nothing
+    assert JournalEntry.objects.count() == entries
+    with pytest.raises(IdempotencyConflict):
+        fund(world, prog, "6000.00", key="same")
+    assert ledger_verify().subledgers["support_programmes"]["problems"] == []
+    # money put on the government's programme funds outside the programmes is caught
+    transfer_post(idempotency_key="stray", effective_date=START,
+                  legs=[Leg(world.gov.pk, P.CASH, D("1.00")), Leg(world.gov.pk, P.PROGRAMME_FUNDS, D("-1.00"))])
+    problems = ledger_verify().subledgers["support_programmes"]["problems"]
+    assert len(problems) == 1 and "5001.00" in problems[0]["problem"] and "5000.00" in problems[0]["problem"]

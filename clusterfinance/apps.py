@@ -46,3 +46,6 @@ class ClusterFinanceConfig(AppConfig):
         from .sanctions import tasks as sanction_tasks  # noqa: F401  (Celery finds the nightly run)
 
         sanction_permissions.declare()
+        from .sanctions.rules import display_register as sanction_display_register
+
+        sanction_display_register()  # the centre shows a reward's or penalty's data as labelled rows

@@ -194,3 +194,27 @@ def months_back(today, n: int):
         month += 12
         year -= 1
     return today.replace(year=year, month=month, day=1)
+
+
+# How the structured data of a reward or penalty publication reads in the centre (labels in the
+# reader's language; keys a publication lacks are skipped, so the loan rules' data reads too).
+def display_register() -> None:
+    """Called from ``ClusterFinanceConfig.ready()``."""
+    from infocenter.choices import Category
+    from infocenter.data_display import DataField, data_layout_register
+
+    data_layout_register(Category.SANCTION, (
+        DataField("discount_pp", gettext_lazy("Discount (percentage points a year)")),
+        DataField("months", gettext_lazy("Consecutive on-time months"), "count"),
+        DataField("instalments", gettext_lazy("Instalments paid on time"), "count"),
+        DataField("from", gettext_lazy("From")),
+        DataField("to", gettext_lazy("To")),
+        DataField("dpd", gettext_lazy("Days past due"), "count"),
+        DataField("threshold_days", gettext_lazy("Threshold (days past due)"), "count"),
+        DataField("loans", gettext_lazy("Loans past due"), "count"),
+        DataField("principal", gettext_lazy("Outstanding principal"), "yuan"),
+        DataField("arrears", gettext_lazy("Arrears"), "yuan"),
+        DataField("title", gettext_lazy("Report")),
+        DataField("verified_on", gettext_lazy("Verified on")),
+        DataField("suspended_on", gettext_lazy("Suspended on")),
+    ))

@@ -328,3 +328,15 @@ def test_an_inactive_rule_applies_nothing(world, other_user):
                                    kind=RuleKind.DPD_SUSPENSION, name="x", params={"days": "90"}, is_active=True)
     assert run(world)["applied"] == 0  # prepared, not approved
     assert timezone.now()
+
+
+def test_the_disclosure_data_reads_as_labelled_rows(world, other_user):
+    from infocenter.data_display import data_rows
+
+    overdue_loan(world, other_user)
+    rule_in_force(world, RuleKind.DPD_SUSPENSION, "逾期九十天暂停放款", days="90")
+    run(world)
+    pub = Publication.objects.get(category=Category.SANCTION)
+    rows = {r["label"]: r for r in data_rows(Category.SANCTION, pub.data)}
+    assert rows["Days past due"]["value"] == pub.data["dpd"]
+    assert rows["Arrears"]["format"] == "yuan" and "Threshold (days past due)" in rows

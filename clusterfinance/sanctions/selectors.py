@@ -54,15 +54,18 @@ def on_time_firms(*, fc, months: int, today: date) -> dict[int, dict]:
             for r in rows}
 
 
-def open_applications(*, rule_ids=None, fc=None, effect: str | None = None) -> dict[tuple[int, int, str], dict]:
-    """The open (not ended) applications of ``rule_ids`` or of ``fc``: ``{(rule, firm, episode): row}``."""
+def open_applications(*, rule_ids=None, fc=None, effects=None, episodes=None) -> dict[tuple[int, int, str], dict]:
+    """The open (not ended) applications of ``rule_ids`` or of ``fc`` (of ``effects``, with one of
+    ``episodes``): ``{(rule, firm, episode): row}``; one query."""
     qs = SanctionApplication.objects.filter(released_at__isnull=True)
     if rule_ids is not None:
         qs = qs.filter(rule_id__in=rule_ids)
     if fc is not None:
         qs = qs.filter(finance_company=fc)
-    if effect:
-        qs = qs.filter(effect=effect)
+    if effects:
+        qs = qs.filter(effect__in=effects)
+    if episodes is not None:
+        qs = qs.filter(episode__in=list(episodes))
     return {(r["rule_id"], r["firm_id"], r["episode"]): r
             for r in qs.values("pk", "rule_id", "firm_id", "episode", "effect", "applied_at", "evidence")}
 

@@ -276,7 +276,9 @@ def sanction_rules_apply(*, cluster: Cluster, today: date | None = None, now=Non
     today = today or timezone.localdate(now)
     rules = sorted(SanctionRule.objects.select_for_update().filter(finance_company=fc, is_active=True, version__gt=0),
                    key=lambda r: (KIND_ORDER[r.kind], r.pk))  # one run per finance company at a time
-    opened = selectors.open_applications(fc=fc)
+    # what is open and can end: discounts and suspensions (at most one per rule and firm); the
+    # warnings already given are read per warning rule, for the reports it sees today only
+    opened = selectors.open_applications(fc=fc, effects=(Effect.DISCOUNT, Effect.SUSPENSION))
     new: list[SanctionApplication] = []
     ended: list[dict] = []  # open discounts of firms in arrears
     with translation.override("zh-hans"):  # the records are written in the platform's language
@@ -288,9 +290,7 @@ def sanction_rules_apply(*, cluster: Cluster, today: date | None = None, now=Non
         ended_firms = {r["firm_id"] for r in ended}
         for rule in rules:
             if rule.kind == RuleKind.ARREARS_RELEASE:
-                for s in selectors.cleared_suspensions(fc=fc):
-                    if (rule.pk, s["firm_id"], f"of-{s['pk']}") in opened:
-                        continue
+                for s in selectors.cleared_suspensions(fc=fc):  # each still open: released once
                     ev = {"suspension_id": s["pk"], "suspended_on": timezone.localtime(s["applied_at"]).date().isoformat(),
                           "arrears": "0.00"}
                     new.append(SanctionApplication(
@@ -298,7 +298,10 @@ def sanction_rules_apply(*, cluster: Cluster, today: date | None = None, now=Non
                         effect=Effect.RELEASE, episode=f"of-{s['pk']}", applied_on=today, applied_at=now, evidence=ev,
                         reason=_reason(Effect.RELEASE, rule, ev)[:300], releases_id=s["pk"]))
                 continue
-            for firm, episode, ev in _found(rule, fc=fc, today=today, now=now):
+            found = _found(rule, fc=fc, today=today, now=now)
+            if rule.kind == RuleKind.NEGATIVE_REPORT_WARNING and found:
+                opened.update(selectors.open_applications(rule_ids=[rule.pk], episodes={e for _f, e, _v in found}))
+            for firm, episode, ev in found:
                 if (rule.pk, firm, episode) in opened or (rule.kind == RuleKind.ON_TIME_DISCOUNT and firm in ended_firms):
                     continue
                 new.append(SanctionApplication(

@@ -211,6 +211,14 @@ def fund_guarantee_issue(*, user, fund: GuaranteeFund, loan: Loan, coverage, ide
                               created_by=user)
     guarantee.full_clean()
     guarantee.save()
+    from infocenter.services import business_record_publish
+
+    business_record_publish(
+        link="3", kind="fund_guarantee", subject=loan.borrower, counterparty=fc, subject_role="borrower",
+        counterparty_role="guarantor", amount=amount, key=f"fund_guarantee:{guarantee.pk}",
+        title=_("Mutual fund guarantee of %(amount)s on loan %(no)s from %(lender)s") % {
+            "amount": format_yuan(amount), "no": loan.contract_no, "lender": loan.lender.name},
+        data={"loan": loan.pk, "lender": loan.lender_id, "coverage": str(values["coverage"]), "fee": str(fee)})
     return guarantee
 
 

@@ -91,7 +91,32 @@ def fund_source_open(*, user, cluster, kind: str, counterparty, annual_rate, ope
                         created_by=user)
     source.full_clean()
     source.save()
+    _business_record(source)
     return source
+
+
+def _business_record(source: FundSource) -> None:
+    """Report a credit line, a government fund or a member's deposit placed with the finance
+    company to the centre's business module (a note's subscriptions are recorded one by one where
+    the investor subscribes)."""
+    if source.kind == SourceKind.NOTE:
+        return
+    from agents.money import format_yuan
+    from infocenter.services import business_record_publish
+
+    fc = source.cluster.finance_company
+    firm_side = source.kind == SourceKind.MEMBER_DEPOSIT
+    business_record_publish(
+        link="3", kind=source.kind, subject=source.counterparty if firm_side else fc,
+        counterparty=fc if firm_side else source.counterparty,
+        subject_role="depositor" if firm_side else "finance_company",
+        counterparty_role="finance_company" if firm_side else "provider",
+        amount=source.limit, key=f"pool_source:{source.pk}",
+        title=_("%(kind)s: %(party)s and %(fc)s%(limit)s") % {
+            "kind": source.get_kind_display(), "party": source.counterparty.name, "fc": fc.name,
+            "limit": f" · {format_yuan(source.limit)}" if source.limit else ""},
+        data={"source": source.pk, "annual_rate": str(source.annual_rate),
+              "maturity_date": source.maturity_date.isoformat() if source.maturity_date else None})
 
 
 def _lock(source: FundSource) -> FundSource:

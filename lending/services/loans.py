@@ -81,7 +81,32 @@ def loan_disburse(*, loan: Loan, user, disbursed_on, idempotency_key: str) -> Lo
     repayment_accounts_open(loan)
     loan_event(DISBURSED, loan=loan, user=user, payload={"principal": loan.principal, "disbursed_on": start,
                                                          "periods": loan.periods, "annual_rate": loan.annual_rate})
+    _business_record(loan)
     return loan
+
+
+# Which link of the model a lender's loan is (DESIGN.md): an institution's is link d, the finance
+# company's its own business (module 3). An investor's direct loan is recorded as link b by the
+# investor portal, which knows the subscription behind it.
+LOAN_LINKS = {"institution": "d", "finance_company": "3"}
+
+
+def _business_record(loan: Loan) -> None:
+    """Report the disbursed loan to the centre's business module (both parties, the government)."""
+    link = LOAN_LINKS.get(loan.lender.kind)
+    if link is None:
+        return
+    from agents.money import format_yuan
+    from infocenter.services import business_record_publish
+
+    business_record_publish(
+        link=link, kind="loan", subject=loan.borrower, counterparty=loan.lender, subject_role="borrower",
+        counterparty_role="lender", amount=loan.principal, key=f"loan:{loan.pk}",
+        title=_("Loan %(no)s: %(amount)s from %(lender)s to %(borrower)s") % {
+            "no": loan.contract_no, "amount": format_yuan(loan.principal), "lender": loan.lender.name,
+            "borrower": loan.borrower.name},
+        data={"loan": loan.pk, "periods": loan.periods, "annual_rate": str(loan.annual_rate),
+              "disbursed_on": loan.disbursed_on.isoformat()})
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -432,7 +433,7 @@ def ratings_rescore(*, agent_ids=None, trigger: str = RatingTrigger.EVENT, as_of
                                                            as_of=as_of))
             if agent_ids is not None:
                 firms = firms.filter(pk__in=agent_ids)
-            written += _rate_company(fc, firms.values("pk"), trigger=trigger, as_of=as_of, rated_at=rated_at,
+            written += _rate_company(fc, _batch(firms), trigger=trigger, as_of=as_of, rated_at=rated_at,
                                      source_event_id=source_event_id, force=force, publish=publish)
         return written
     for fc_id, ids in sorted(_members_by_company(agent_ids, as_of).items()):
@@ -443,6 +444,21 @@ def ratings_rescore(*, agent_ids=None, trigger: str = RatingTrigger.EVENT, as_of
             written += _rate_company(fc, ids[start:start + CHUNK], trigger=trigger, as_of=as_of, rated_at=rated_at,
                                      source_event_id=source_event_id, force=force, publish=publish)
     return written
+
+
+def _batch(firms):
+    """The ids of ``firms`` as the subquery every source reads. On PostgreSQL they are first
+    copied into an analysed temporary table (dropped at commit): the planner then knows the
+    batch has 100,000 rows and hash-joins each source to it, where it guessed 1,000 rows for the
+    membership subquery and walked the indexes firm by firm (half the reading time)."""
+    if connection.vendor != "postgresql":
+        return firms.values("pk")
+    sql, params = firms.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS rating_batch")
+        cursor.execute(f"CREATE TEMPORARY TABLE rating_batch ON COMMIT DROP AS {sql}", params)
+        cursor.execute("ANALYZE rating_batch")
+    return Agent.objects.filter(pk__in=RawSQL("SELECT id FROM rating_batch", [])).values("pk")
 
 
 def rating_request(*, agent, user) -> list[Rating]:

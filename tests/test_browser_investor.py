@@ -44,6 +44,10 @@ def offers(transactional_db):
                             title=f"{firm.name} 设备更新借款", annual_rate="0.085", term_months=12, size="500000",
                             min_amount="5000", method="equal_instalment", purpose="购置数控机床。",
                             risk_disclosure="本借款仅由该企业偿还，没有担保；您可能损失部分或全部本金。")
+    bank = world["institutions"][0]
+    opportunity_open(user=users[Role.INST_MANAGER], kind="deposit", issuer=bank, title=f"{bank.name} 一年期定期存款",
+                     annual_rate="0.0175", term_months=12, min_amount="1000",
+                     risk_disclosure="存款受《存款保险条例》保障，同一存款人在同一机构最高偿付50万元。")
     return note, loan
 
 

@@ -226,7 +226,7 @@ def invest(*, user, investor, opportunity: Opportunity, amount, idempotency_key,
             raise ValidationError(_("This request was already used."), code="key_reused")
         return existing
     on = on or timezone.localdate()
-    opportunity = Opportunity.objects.select_for_update().select_related("issuer", "cluster__finance_company") \
+    opportunity = Opportunity.objects.select_for_update(of=("self",)).select_related("issuer", "cluster__finance_company") \
         .get(pk=opportunity.pk)
     quote = invest_quote(investor=investor, opportunity=opportunity, amount=amount, on=on)
     holding = Holding(investor=investor, opportunity=opportunity, amount=quote.amount, risk_level=quote.risk_level,
@@ -276,7 +276,7 @@ def invest(*, user, investor, opportunity: Opportunity, amount, idempotency_key,
 @transaction.atomic
 def holding_cancel(*, user, holding: Holding, idempotency_key) -> Holding:
     """Cancel within the cooling-off period: the whole amount goes back through the ledger."""
-    holding = Holding.objects.select_for_update().select_related("opportunity", "fund_source").get(pk=holding.pk)
+    holding = Holding.objects.select_for_update(of=("self",)).select_related("opportunity", "fund_source").get(pk=holding.pk)
     require(user, holding.investor, INVEST)
     if holding.status == HoldingStatus.CANCELLED:
         return holding

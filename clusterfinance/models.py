@@ -16,3 +16,10 @@ from .guarantees.models import (  # noqa: F401
 from .pool.models import FundSource, PoolPolicy, SourceMovement  # noqa: F401
 from .rating.models import Rating, ScorecardVersion  # noqa: F401
 from .sanctions.models import SanctionApplication, SanctionRule, SanctionRuleVersion  # noqa: F401
+from .schemes.group_loans.models import (  # noqa: F401
+    GroupLoan,
+    GroupMember,
+    GroupPolicy,
+    JointLiabilityCall,
+    LoanGroup,
+)

@@ -7,9 +7,9 @@ from .applications import Application, ApplicationDocument
 from .loans import BucketMove, Instalment, Loan, Repayment, RepaymentAllocation
 from .private_lending import PrivateLendingCaps
 from .products import Product
-from .standing import LendingStanding
+from .standing import LendingHold, LendingStanding
 
 __all__ = [
     "Account", "Application", "ApplicationDocument", "BucketMove", "Instalment", "JournalEntry", "LedgerAlert",
-    "LendingStanding", "Loan", "Posting", "PrivateLendingCaps", "Product", "Repayment", "RepaymentAllocation",
+    "LendingHold", "LendingStanding", "Loan", "Posting", "PrivateLendingCaps", "Product", "Repayment", "RepaymentAllocation",
 ]

@@ -36,3 +36,27 @@ class LendingStanding(models.Model):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_since is not None
+
+
+class LendingHold(models.Model):
+    """New money held back from a firm by a lender because of an obligation kept above lending
+    (a joint-liability group whose debt is not yet repaid, ``clusterfinance.schemes``): lending
+    reads it, without knowing the scheme, and refuses applications to that lender with the
+    reason. Several holds may stand at once (one per ``source``); each is removed by its writer
+    when its cause ends. Kept apart from ``LendingStanding``, which the reward and penalty rules
+    rewrite from their own records."""
+
+    firm = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="lending_holds",
+                             verbose_name=_("firm"))
+    lender = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="+", verbose_name=_("lender"))
+    source = models.CharField(_("source"), max_length=60)
+    reason = models.CharField(_("reason"), max_length=300)
+    since = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lending hold")
+        verbose_name_plural = _("lending holds")
+        constraints = [models.UniqueConstraint(fields=["firm", "lender", "source"], name="lending_hold_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.firm_id}@{self.lender_id}:{self.source}"

@@ -14,7 +14,7 @@ from agents.choices import grade_at_least
 from agents.money import ZERO, quantize
 
 from ..choices import ApplicationStatus, ReviewRecommendation
-from ..models import Application, ApplicationDocument, LendingStanding, Loan, Product
+from ..models import Application, ApplicationDocument, LendingHold, LendingStanding, Loan, Product
 from ..permissions import APPLY, APPROVE, REVIEW
 from ..validation import collect, parse_choice, validate_terms
 
@@ -45,13 +45,20 @@ def lending_standing(*, lender, applicant):
 
 def check_standing(*, product: Product, applicant, standing=None) -> None:
     """The standing gate: a firm whose new money the lender has suspended (a penalty of the
-    finance company's rules, kept on ``LendingStanding``) is refused, with the reason."""
+    finance company's rules, kept on ``LendingStanding``) or holds back (``LendingHold``, e.g. a
+    joint-liability group's unpaid debt) is refused, with the reason."""
     standing = standing if standing is not None else lending_standing(lender=product.lender, applicant=applicant)
     if standing is not None and standing.is_suspended:
         raise ValidationError({"product": ValidationError(
             _("%(lender)s has suspended new money to your firm since %(since)s: %(reason)s") % {
                 "lender": product.lender.name, "since": timezone.localtime(standing.suspended_since).date().isoformat(),
                 "reason": standing.suspension_reason or "—"}, code="suspended")})
+    hold = LendingHold.objects.filter(firm=applicant, lender=product.lender).order_by("since", "pk").first()
+    if hold is not None:
+        raise ValidationError({"product": ValidationError(
+            _("%(lender)s holds back new money to your firm since %(since)s: %(reason)s") % {
+                "lender": product.lender.name, "since": timezone.localtime(hold.since).date().isoformat(),
+                "reason": hold.reason}, code="held")})
 
 
 def discounted_rate(*, product: Product, rate, standing) -> Decimal:

@@ -1,0 +1,1 @@
+"""The classic cluster financing schemes inside the framework, one package per scheme."""

@@ -122,9 +122,10 @@ def rule_suitability(government: Agent) -> list[dict]:
 
 
 def rule_concentration(government: Agent, settings: ComplianceSettings) -> list[dict]:
-    """One borrower, or one industry, owing more than its share of the region's outstanding
-    loans. Three queries (the total, then the borrowers and the industries above the line)."""
-    active = region_book(government).filter(status=LoanStatus.ACTIVE)
+    """One member firm, or one industry, owing more than its share of the region's outstanding
+    loans to firms (the finance company's funding of its pool is left out: it is the cluster's,
+    not one firm's, borrowing). Three queries (the total, then the borrowers and the industries above the line)."""
+    active = region_book(government).filter(status=LoanStatus.ACTIVE, borrower__kind=AgentKind.ENTERPRISE)
     total = quantize(active.aggregate(t=money_sum("principal_outstanding"))["t"])
     if not total:
         return []

@@ -52,7 +52,7 @@ class ResolveForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
+    owner = forms.ModelChoiceField(label=_("Alert owner"), queryset=None)
 
     def __init__(self, *args, owners=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -177,7 +177,7 @@ class ComplianceAlert(models.Model):
 
 
 class AlertAction(models.TextChoices):
-    RAISED = "raised", _("Raised")
+    RAISED = "raised", _("Raised by the monitor")
     UPDATED = "updated", _("Measured again")
     ASSIGNED = "assigned", _("Owner assigned")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")

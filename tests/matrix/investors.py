@@ -4,19 +4,24 @@ is the investor's own: every other role gets 404 for its id."""
 from . import Case, only
 
 
-def _opportunity(world):
-    from portals.investors.tests.factories import open_offers
+def _note(world):
+    """A note of the world's finance company (nothing else in the world changes)."""
+    from portals.investors.models import Opportunity
+    from portals.investors.services import opportunity_open
 
-    note, _loan, _deposit = open_offers(world)
-    return {"pk": note.pk}
+    return Opportunity.objects.filter(issuer=world.finance_company, title="矩阵票据").first() or opportunity_open(
+        user=world.users["finance"], kind="note", issuer=world.finance_company, cluster=world.cluster,
+        title="矩阵票据", annual_rate="0.05", term_months=12, size="1000000", risk_disclosure="Pool.")
+
+
+def _opportunity(world):
+    return {"pk": _note(world).pk}
 
 
 def _holding(world):
     from portals.investors.services import invest
-    from portals.investors.tests.factories import open_offers
 
-    note, _loan, _deposit = open_offers(world)
-    holding = invest(user=world.users["investor"], investor=world.investor, opportunity=note, amount="10000",
+    holding = invest(user=world.users["investor"], investor=world.investor, opportunity=_note(world), amount="10000",
                      idempotency_key="matrix-holding")
     return {"pk": holding.pk}
 

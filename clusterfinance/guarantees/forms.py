@@ -90,14 +90,15 @@ class RulesForm(forms.Form):
                                                "lender keeps the rest)."))
     fee_rate = forms.CharField(label=_("Guarantee fee a year (%)"), max_length=20, widget=forms.TextInput(attrs=MONEY),
                                help_text=_("Of the amount guaranteed. The goal of policy guarantee funds is at most "
-                                           "1% a year."))
+                                           "1 per cent a year."))
     leverage_cap = forms.CharField(label=_("Leverage cap (times the capital)"), max_length=20,
                                    widget=forms.TextInput(attrs=MONEY),
                                    help_text=_("Guarantees outstanding at most this multiple of the capital."))
     claim_dpd = forms.CharField(label=_("Claim after days past due"), max_length=5, widget=forms.TextInput(attrs=TEXT),
                                 help_text=_("A guaranteed loan this many days past due is claimed on the fund."))
     circle_alert_share = forms.CharField(
-        label=_("Circle alert share (% of its members' capacity)"), max_length=20, widget=forms.TextInput(attrs=MONEY),
+        label=_("Circle alert share (per cent of its members' capacity)"), max_length=20,
+        widget=forms.TextInput(attrs=MONEY),
         help_text=_("Flag a guarantee circle whose exposure passes this share of its members' equity."))
 
     def __init__(self, *args, fund=None, **kwargs):

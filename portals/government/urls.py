@@ -27,3 +27,5 @@ urlpatterns = [
 
 # support programmes, policy meetings and policies (their names join this namespace)
 urlpatterns += [path("", include("portals.government.urls_programmes"))]
+# the audit log viewer
+urlpatterns += [path("", include("portals.government.urls_audit"))]

@@ -19,7 +19,6 @@ from agents.choices import AgentKind, Role
 from agents.tests.factories import AgentFactory, ClusterMembershipFactory, MembershipFactory, UserFactory
 from lending.ledger.models import LedgerAlert
 from lending.models import Loan
-from portals.enterprises.tests.factories import EnterpriseProfileFactory
 from portals.government import selectors_oversight as oversight
 from portals.government.models_oversight import AlertStatus, ComplianceAlert, LoanPrimeRate
 from portals.government.services_compliance import compliance_check, lpr_record
@@ -126,7 +125,7 @@ def test_every_figure_drills_down_to_its_loans(world, client_for):
 def _grow(world, n):
     bank_user = world.users["institution"]
     for i in range(n):
-        firm = EnterpriseProfileFactory().agent
+        firm = AgentFactory(kind=AgentKind.ENTERPRISE)
         ClusterMembershipFactory(cluster=world.cluster, agent=firm)
         owner = MembershipFactory(agent=firm, role=Role.ENTERPRISE_OWNER, user=UserFactory()).user
         loan(world, lender="bank" if i % 2 else "finance", borrower=firm, borrower_user=owner,

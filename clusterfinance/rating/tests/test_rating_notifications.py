@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from agents.choices import Role
 from agents.tests.factories import MembershipFactory, UserFactory
@@ -52,7 +53,8 @@ def test_who_turned_it_off_gets_nothing_and_the_others_are_told(world, client_fo
     assert not Notification.objects.filter(user=owner, topic="rating.changed").exists()
     note = Notification.objects.get(user=colleague, kind="rating.changed")
     assert note.topic == "rating.changed" and note.url == reverse("clusterfinance:rating:mine")
-    assert note.text == f"Your firm's credit rating changed: {first.grade} → {second.grade}."
+    with translation.override("en"):  # the page requests above switched the language to Chinese
+        assert note.text == f"Your firm's credit rating changed: {first.grade} → {second.grade}."
 
 
 def test_a_digest_reader_gets_the_change_in_the_daily_digest(world, client_for, django_capture_on_commit_callbacks):

@@ -49,3 +49,12 @@ class ClusterFinanceConfig(AppConfig):
         from .sanctions.rules import display_register as sanction_display_register
 
         sanction_display_register()  # the centre shows a reward's or penalty's data as labelled rows
+
+        from .schemes.group_loans import events as group_events
+        from .schemes.group_loans import permissions as group_permissions
+        from .schemes.group_loans import reconcile as group_reconcile
+        from .schemes.group_loans import tasks as group_tasks  # noqa: F401  (Celery finds the nightly calls)
+
+        group_permissions.declare()
+        group_events.register()  # a call notifies the called members
+        group_reconcile.register()  # the calls paid against the ledger

@@ -14,6 +14,7 @@ urlpatterns = [
     path("allocation/", include("clusterfinance.allocation.urls")),
     path("sanctions/", include("clusterfinance.sanctions.urls")),
     path("rating/", include("clusterfinance.rating.urls")),
+    path("schemes/groups/", include("clusterfinance.schemes.group_loans.urls")),
     # the statistical scorecard trainer (to move into the rating app's urls module once it has one)
     path("rating/training/", views_training.TrainingUploadView.as_view(), name="rating-training"),
     path("rating/training/<str:token>/", views_training.TrainingResultView.as_view(),

@@ -263,6 +263,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clusterfinance.sanctions.tasks.sanctions_apply_nightly",
         "schedule": crontab(hour=2, minute=40),
     },
+    # module 3 group loans: co-members called for instalments past the call days, holds on new
+    # money refreshed, after the nightly delinquency run has set the days past due
+    "clusterfinance-joint-liability-calls-nightly": {
+        "task": "clusterfinance.schemes.group_loans.tasks.joint_liability_calls_nightly",
+        "schedule": crontab(hour=2, minute=45),
+    },
     # module 3 disclosure: the finance company's records every morning (after the nightly
     # delinquency run), the monthly platform disclosure on the first five working days
     "clusterfinance-disclosure": {

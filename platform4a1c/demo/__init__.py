@@ -16,4 +16,5 @@ STEPS = [
     "platform4a1c.demo.sanctions",
     "platform4a1c.demo.investors",
     "platform4a1c.demo.government",
+    "platform4a1c.demo.group_loans",
 ]

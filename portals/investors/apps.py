@@ -6,3 +6,10 @@ class InvestorsConfig(AppConfig):
     name = "portals.investors"
     label = "investors"
     verbose_name = _("Private investors")
+
+    def ready(self):
+        from agents.oversight import finding_source_register
+
+        from .oversight import suitability_breaches
+
+        finding_source_register("suitability", suitability_breaches, name="investors.suitability")

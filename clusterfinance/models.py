@@ -16,6 +16,13 @@ from .guarantees.models import (  # noqa: F401
 from .pool.models import FundSource, PoolPolicy, SourceMovement  # noqa: F401
 from .rating.models import Rating, ScorecardVersion  # noqa: F401
 from .sanctions.models import SanctionApplication, SanctionRule, SanctionRuleVersion  # noqa: F401
+from .schemes.collective_bond.models import (  # noqa: F401
+    BondDefault,
+    BondIssue,
+    BondPayment,
+    BondShare,
+    BondSubscription,
+)
 from .schemes.group_loans.models import (  # noqa: F401
     GroupLoan,
     GroupMember,
@@ -23,3 +30,4 @@ from .schemes.group_loans.models import (  # noqa: F401
     JointLiabilityCall,
     LoanGroup,
 )
+from .schemes.rotating_fund.models import FundMember, FundRound, LossShare, RotatingFund  # noqa: F401

@@ -60,6 +60,8 @@ class Application(models.Model):
                                       related_name="+")
     contracted_at = models.DateTimeField(_("contracted at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # lender and borrower connected by a current shareholding (``lending.services.related_parties``)
+    related_party = models.BooleanField(_("related-party loan"), default=False)
 
     objects = RestrictedManager()
 

@@ -17,6 +17,7 @@ from ..choices import ApplicationStatus, ReviewRecommendation
 from ..models import Application, ApplicationDocument, LendingHold, LendingStanding, Loan, Product
 from ..permissions import APPLY, APPROVE, REVIEW
 from ..validation import collect, parse_choice, validate_terms
+from .related_parties import related_parties_connected, related_party_approval_check
 
 EDITABLE = (ApplicationStatus.DRAFT,)
 
@@ -104,6 +105,7 @@ def application_create(*, product: Product, applicant, user, amount, periods, pu
         raise ValidationError({"purpose": _("Say what the loan is for.")})
     application = Application(product=product, applicant=applicant, lender=product.lender, purpose=purpose,
                               created_by=user, **values)
+    application.related_party = related_parties_connected(lender_id=product.lender_id, borrower_id=applicant.pk)
     application.full_clean()
     application.save()
     if submit:
@@ -238,6 +240,10 @@ def application_decide(*, application: Application, user, approve: bool, reason:
             annual_rate=application.annual_rate if annual_rate in (None, "") else annual_rate)
         if values["amount"] > application.amount:
             raise ValidationError({"amount": _("The approved amount cannot exceed the amount applied for.")})
+        # related parties (a shareholding between lender and borrower): within the capital limit,
+        # approved by someone not connected — refused before anything is written
+        application.related_party = related_party_approval_check(application=application, user=user,
+                                                                 amount=values["amount"])
         application.approved_amount = values["amount"]
         application.approved_periods = values["periods"]
         application.approved_rate = values["annual_rate"]

@@ -45,7 +45,7 @@ FRESH_DAYS = 400
 
 # --- the outbox -------------------------------------------------------------------------------
 EVENT_LEASE = timedelta(minutes=5)  # a claimed event is picked up again after this
-EVENT_BATCH = 100
+EVENT_BATCH = 500  # events claimed (and handed to each handler) at a time
 EVENT_MAX_ATTEMPTS = 20  # after that an event is parked (shown in the admin) instead of retried
 
 # --- pages ------------------------------------------------------------------------------------

@@ -14,6 +14,9 @@
   ``register_handler(RESCORE_REQUESTED, my_handler)`` (``my_handler(event: Event) -> None``)
   in its ``AppConfig.ready()``.
 
+``notify`` and ``rescore`` are registered as batch handlers (``notify_batch``,
+``rescore_batch``: one call per dispatched batch, a fixed number of queries for it).
+
 Each handler is idempotent: it writes rows with unique keys (user × event, government ×
 event) and sends e-mail only after its transaction commits."""
 
@@ -43,7 +46,7 @@ from .event_kinds import (
 from .models import Alert, Event, Publication, Report, Subscription
 from .permissions import government_covers, verifiers_of
 from .services.events import event_row, events_insert_coalesced, register_handler
-from .services.notifications import notifications_deliver
+from .services.notifications import notifications_deliver, notifications_deliver_many
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +83,7 @@ def _may_read(model, user, pk) -> bool:
     return model.objects.restrict(user, "view").filter(pk=pk).exists()
 
 
-def _readers_by_visibility(publication: Publication, candidates: dict) -> set:
+def _readers_by_visibility(publication: Publication, candidates: dict, kinds_of: dict | None = None) -> set:
     """The candidates the visibility alone lets read a published item, without one restrict()
     query each: everyone for "public", everyone acting for an active agent for "platform
     members", people of the listed kinds for "given kinds" (the first terms of
@@ -90,6 +93,13 @@ def _readers_by_visibility(publication: Publication, candidates: dict) -> set:
         return set()
     if publication.visibility == "public":
         return set(candidates)
+    if kinds_of is not None:  # prefetched for a batch: user id → kinds of their active agents
+        if publication.visibility == "members":
+            return {uid for uid in candidates if kinds_of.get(uid)}
+        if publication.visibility == "kinds":
+            wanted = set(publication.audience_kinds_list)
+            return {uid for uid in candidates if kinds_of.get(uid, set()) & wanted}
+        return set()
     members = Membership.objects.filter(user_id__in=list(candidates), is_active=True, agent__status="active")
     if publication.visibility == "members":
         return set(members.values_list("user_id", flat=True))
@@ -158,6 +168,71 @@ def notify(event: Event) -> None:
         _consent_event(event)
 
 
+def _kinds_of(user_ids) -> dict[int, set[str]]:
+    """user id → kinds of the active agents they act for (active memberships)."""
+    found: dict[int, set[str]] = {}
+    for uid, kind in Membership.objects.filter(user_id__in=list(user_ids), is_active=True,
+                                               agent__status="active").values_list("user_id", "agent__kind"):
+        found.setdefault(uid, set()).add(kind)
+    return found
+
+
+def _publication_items(events: list[Event]) -> list[dict]:
+    """What ``_publication_event`` tells, for a batch of publication events in a fixed number of
+    queries (publications, subscriptions, the publishers' people, the candidates' agents),
+    plus one restrict() query per follower whose access the visibility alone does not give."""
+    publications = Publication.objects.select_related("subject", "publisher").in_bulk(
+        [e.payload.get("publication_id") for e in events if e.payload.get("publication_id")])
+    found = [(e, publications.get(e.payload.get("publication_id"))) for e in events]
+    found = [(e, p) for e, p in found if p is not None]
+    if not found:
+        return []
+    q = (Q(target=SubscriptionTarget.MODULE, module__in={p.module for _e, p in found})
+         | Q(target=SubscriptionTarget.AGENT, agent_id__in={p.subject_id for _e, p in found})
+         | Q(target=SubscriptionTarget.CATEGORY, category__in={p.category for _e, p in found}))
+    subscriptions = list(Subscription.objects.filter(q).select_related("user"))
+    own: dict[int, set[int]] = {}
+    for agent_id, uid in Membership.objects.filter(agent_id__in={p.publisher_id for _e, p in found},
+                                                   is_active=True).values_list("agent_id", "user_id"):
+        own.setdefault(agent_id, set()).add(uid)
+    kinds_of = _kinds_of({sub.user_id for sub in subscriptions})
+    # one reverse() per batch: the link of publication N is the pattern's with N in it
+    placeholder = 987654321
+    link = reverse("infocenter:publication-detail", args=[placeholder])
+    items = []
+    for event, publication in found:
+        candidates: dict[int, tuple] = {}
+        for sub in subscriptions:
+            if not ((sub.target == SubscriptionTarget.MODULE and publication.module and sub.module == publication.module)
+                    or (sub.target == SubscriptionTarget.AGENT and sub.agent_id == publication.subject_id)
+                    or (sub.target == SubscriptionTarget.CATEGORY and publication.category
+                        and sub.category == publication.category)):
+                continue
+            user, email = candidates.get(sub.user_id, (sub.user, False))
+            candidates[sub.user_id] = (user, email or sub.email)
+        mine = own.get(publication.publisher_id, set())
+        candidates = {uid: v for uid, v in candidates.items() if uid not in mine}
+        readers = _readers_by_visibility(publication, candidates, kinds_of)
+        recipients = {uid: v for uid, v in candidates.items()
+                      if uid in readers or _may_read(Publication, v[0], publication.pk)}
+        params = {"publisher": publication.publisher.name, "title": publication.title,
+                  "version": publication.version, "category": publication.category}
+        items.append({"event": event, "recipients": recipients, "kind": event.kind, "params": params,
+                      "url": link.replace(str(placeholder), str(publication.pk))})
+    return items
+
+
+def notify_batch(events: list[Event]) -> None:
+    """``notify`` for a batch: the publication events in a fixed number of queries and one bulk
+    insert of their notifications; reports and consents (rare) one by one."""
+    publications = [e for e in events if e.kind in (PUBLICATION_PUBLISHED, PUBLICATION_CORRECTED,
+                                                    PUBLICATION_RETRACTED)]
+    notifications_deliver_many(_publication_items(publications))
+    for event in events:
+        if event.kind not in (PUBLICATION_PUBLISHED, PUBLICATION_CORRECTED, PUBLICATION_RETRACTED):
+            notify(event)
+
+
 def government_alerts(event: Event) -> None:
     """A verified negative report raises an alert for each government whose region covers the
     subject (once per government and event)."""
@@ -176,22 +251,34 @@ def government_alerts(event: Event) -> None:
 
 def rescore(event: Event) -> None:
     """Ask for a re-score of each agent an event of a kind declared ``rescores_subject``
-    concerns: one ``rescore.requested`` per agent, coalesced — while one for the agent waits
+    concerns (``rescore_batch`` of one event)."""
+    rescore_batch([event])
+
+
+def rescore_batch(events: list[Event]) -> None:
+    """Ask for a re-score of each agent the events of kinds declared ``rescores_subject``
+    concern: one ``rescore.requested`` per agent, coalesced — while one for the agent waits
     unclaimed, further facts add nothing (600 repayments of a firm mean one re-score). One
-    INSERT whatever the number of agents (an import batch concerns thousands of firms)."""
-    kind = event_kind(event.kind)
-    if kind is None or not kind.rescores_subject or not event.agent_ids:
-        return
-    events_insert_coalesced([
-        event_row(kind=RESCORE_REQUESTED, subject_agent_id=agent_id, actor_agent_id=event.actor_agent_id,
-                  payload={"reason": event.kind, "source_event_id": event.pk}, agent_ids=[agent_id])
-        for agent_id in event.agent_ids
-    ])
+    INSERT for the whole batch whatever the number of events and agents (an import batch
+    concerns thousands of firms); within the batch the first fact about an agent names it."""
+    rows, seen = [], set()
+    for event in events:
+        kind = event_kind(event.kind)
+        if kind is None or not kind.rescores_subject:
+            continue
+        for agent_id in event.agent_ids:
+            if agent_id in seen:
+                continue
+            seen.add(agent_id)
+            rows.append(event_row(kind=RESCORE_REQUESTED, subject_agent_id=agent_id,
+                                  actor_agent_id=event.actor_agent_id,
+                                  payload={"reason": event.kind, "source_event_id": event.pk}, agent_ids=[agent_id]))
+    events_insert_coalesced(rows)
 
 
 def register_builtin() -> None:
     for kind in (PUBLICATION_PUBLISHED, PUBLICATION_CORRECTED, PUBLICATION_RETRACTED, REPORT_FILED, REPORT_REPLIED,
                  REPORT_DECIDED, CONSENT_GRANTED, CONSENT_REVOKED, CONSENT_EXPIRED):
-        register_handler(kind, notify, name="infocenter.notify")
+        register_handler(kind, notify_batch, name="infocenter.notify", batch=True)
     register_handler(REPORT_DECIDED, government_alerts, name="infocenter.government_alerts")
-    register_handler("*", rescore, name="infocenter.rescore")
+    register_handler("*", rescore_batch, name="infocenter.rescore", batch=True)

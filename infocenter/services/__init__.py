@@ -18,6 +18,7 @@ from .events import (  # noqa: F401
     event_insert,
     event_row,
     events_claim,
+    events_deliver,
     events_dispatch,
     events_insert_coalesced,
     handlers_for,

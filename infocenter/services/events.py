@@ -12,7 +12,18 @@ the event keep their deliveries and are not run again.
 Kinds are declared constants (``infocenter.event_kinds``); ``event_row`` refuses others. A kind
 declared ``coalesce_per_subject`` (``rescore.requested``) is stored with a ``coalesce_key`` and
 ``INSERT … ON CONFLICT DO NOTHING`` (``events_insert_coalesced``): at most one unclaimed event of
-the kind waits per subject agent."""
+the kind waits per subject agent.
+
+Batches: ``events_dispatch`` claims up to ``EVENT_BATCH`` events at a time and hands them to
+each handler together (``events_deliver``). A handler registered with ``batch=True`` is called
+once with the list of the batch's events it has not delivered yet; a per-event handler is
+called once per event, each call in a savepoint of the same transaction. Either way the
+handler's delivery rows go in with one INSERT per handler and batch, committed with its
+effects: a racing worker that committed some of them first makes that INSERT fail on the unique
+key, the whole run of the handler rolls back and is re-run for the events still undelivered.
+A batch handler that raises is re-run event by event (``func([event])``), so one bad event
+cannot hold back the others. Several workers claim disjoint batches (``SKIP LOCKED`` and the
+lease); on SQLite, which serialises writers, one worker dispatches batch after batch."""
 
 from __future__ import annotations
 
@@ -34,19 +45,31 @@ logger = logging.getLogger(__name__)
 
 # kind (or "*" for every kind, or "prefix.*") → {handler name: function}
 _HANDLERS: dict[str, dict[str, Callable]] = defaultdict(dict)
+# names of the handlers that take a list of events (``register_handler(..., batch=True)``)
+_TAKES_LIST: set[str] = set()
 
 
-def register_handler(kind: str, func: Callable[[Event], None], *, name: str | None = None) -> str:
-    """Call ``func(event)`` for every event of ``kind`` (exact, ``"prefix.*"`` or ``"*"``).
+def register_handler(kind: str, func: Callable, *, name: str | None = None, batch: bool = False) -> str:
+    """Call ``func(event)`` for every event of ``kind`` (exact, ``"prefix.*"`` or ``"*"``), or,
+    with ``batch=True``, ``func(events)`` once per dispatched batch with the list of its events
+    of that kind (in id order; a list of one when the batch is re-run event by event).
 
     Call it from your ``AppConfig.ready()``. The handler must be idempotent in what it does
     outside the database (send e-mail with ``transaction.on_commit``); its database writes are
-    committed with its delivery row. ``name`` (default: module.qualname) identifies the handler
+    committed with its delivery rows. ``name`` (default: module.qualname) identifies the handler
     in delivery rows — keep it stable across releases. Registering the same name again replaces
-    the function. Returns the name."""
+    the function (and its ``batch`` choice). Returns the name."""
     name = name or f"{func.__module__}.{func.__qualname__}"
     _HANDLERS[kind][name] = func
+    if batch:
+        _TAKES_LIST.add(name)
+    else:
+        _TAKES_LIST.discard(name)
     return name
+
+
+def handler_takes_list(name: str) -> bool:
+    return name in _TAKES_LIST
 
 
 def handlers_for(kind: str) -> list[tuple[str, Callable]]:
@@ -163,7 +186,8 @@ def _delivered_handlers(event: Event) -> set[str]:
 
 
 def event_deliver(event: Event, *, now=None) -> bool:
-    """Run every handler of the event that has no delivery yet. True when all are delivered."""
+    """Run every handler of one event that has no delivery yet, each in its own transaction
+    with its delivery row. True when all are delivered. (``events_deliver`` does a batch.)"""
     done = _delivered_handlers(event)
     errors = []
     for name, func in handlers_for(event.kind):
@@ -171,7 +195,7 @@ def event_deliver(event: Event, *, now=None) -> bool:
             continue
         try:
             with transaction.atomic():
-                func(event)
+                func([event]) if handler_takes_list(name) else func(event)
                 EventDelivery.objects.create(event=event, handler=name)
         except IntegrityError as exc:
             # Another worker delivered it meanwhile (our run was rolled back), or the handler
@@ -189,15 +213,120 @@ def event_deliver(event: Event, *, now=None) -> bool:
     return True
 
 
-def events_dispatch(*, now=None, max_batches: int = 10) -> int:
+def _error(name: str, exc: BaseException) -> str:
+    return f"{name}: {exc!r}"
+
+
+def _connection_lost() -> bool:
+    """The worker's database session is gone (killed, network): the batch is abandoned and
+    its lease brings it back, rather than every event being counted as a handler's failure."""
+    raw = connection.connection
+    return raw is None or bool(getattr(raw, "closed", False))
+
+
+def _handler_run(name: str, func: Callable, events: list[Event]) -> tuple[list[Event], dict[int, str]]:
+    """Run one handler on ``events`` inside the caller's transaction: (delivered, errors by
+    event id). A failing call leaves nothing (its savepoint is rolled back)."""
+    if handler_takes_list(name):
+        try:
+            with transaction.atomic():
+                func(list(events))
+            return events, {}
+        except Exception as exc:
+            if _connection_lost():
+                raise
+            if len(events) == 1:
+                logger.exception("event handler %s failed on event %s", name, events[0].pk)
+                return [], {events[0].pk: _error(name, exc)}
+            logger.warning("batch handler %s failed on %d events; re-running them one by one", name, len(events))
+    delivered, errors = [], {}
+    for event in events:
+        try:
+            with transaction.atomic():
+                func([event]) if handler_takes_list(name) else func(event)
+            delivered.append(event)
+        except Exception as exc:
+            if _connection_lost():
+                raise
+            logger.exception("event handler %s failed on event %s", name, event.pk)
+            errors[event.pk] = _error(name, exc)
+    return delivered, errors
+
+
+def _deliveries_insert(name: str, events: list[Event], now) -> None:
+    """One INSERT of the handler's delivery rows (fails on the unique key if any exists). On
+    PostgreSQL the ids go as one array parameter (``unnest``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {EventDelivery._meta.db_table} (event_id, handler, delivered_at) "  # noqa: S608 (model's table)
+                "SELECT id, %s, %s FROM unnest(%s::bigint[]) AS id", [name, now, [e.pk for e in events]])
+        return
+    EventDelivery.objects.bulk_create([EventDelivery(event_id=e.pk, handler=name, delivered_at=now) for e in events])
+
+
+def _handler_deliver(name: str, func: Callable, events: list[Event], now, *, tries: int = 3) -> dict[int, str]:
+    """Run one handler on the batch's events and insert its delivery rows, all in one
+    transaction. If another worker committed a delivery of some of them meanwhile, the INSERT
+    fails, everything of this run rolls back, and the handler runs again on the rest."""
+    todo = list(events)
+    for _ in range(tries):
+        try:
+            with transaction.atomic():
+                delivered, errors = _handler_run(name, func, todo)
+                if delivered:
+                    _deliveries_insert(name, delivered, now)
+            return errors
+        except IntegrityError:
+            done = set(EventDelivery.objects.filter(event_id__in=[e.pk for e in todo], handler=name)
+                       .values_list("event_id", flat=True))
+            todo = [e for e in todo if e.pk not in done]
+            if not todo:
+                return {}
+    return {e.pk: f"{name}: deliveries kept colliding with another worker's" for e in todo}
+
+
+def events_deliver(events: list[Event], *, now=None) -> list[int]:
+    """Deliver a claimed batch: for each handler, one transaction with its run on the events it
+    has not delivered yet and one INSERT of its delivery rows. Then one UPDATE marks the fully
+    delivered events dispatched. Returns their ids."""
+    if not events:
+        return []
+    now = now or timezone.now()
+    done: dict[int, set[str]] = defaultdict(set)
+    for event_id, handler in EventDelivery.objects.filter(event_id__in=[e.pk for e in events]).values_list(
+            "event_id", "handler"):
+        done[event_id].add(handler)
+    by_handler: dict[str, list[Event]] = defaultdict(list)
+    funcs: dict[str, Callable] = {}
+    kinds: dict[str, list[tuple[str, Callable]]] = {}
+    for event in events:
+        if event.kind not in kinds:
+            kinds[event.kind] = handlers_for(event.kind)
+        for name, func in kinds[event.kind]:
+            funcs.setdefault(name, func)
+            if name not in done[event.pk]:
+                by_handler[name].append(event)
+    errors: dict[int, list[str]] = defaultdict(list)
+    for name in sorted(by_handler):
+        for event_id, message in _handler_deliver(name, funcs[name], by_handler[name], now).items():
+            errors[event_id].append(message)
+    ok = [e.pk for e in events if e.pk not in errors]
+    if ok:
+        Event.objects.filter(pk__in=ok).update(dispatched_at=now, lease_until=None, last_error="")
+    for event_id, messages in errors.items():
+        Event.objects.filter(pk=event_id).update(last_error="\n".join(messages)[:4000])
+    return ok
+
+
+def events_dispatch(*, now=None, max_batches: int = 10, batch: int = EVENT_BATCH) -> int:
     """Claim and deliver pending events, batch after batch (events that handlers emit, such as
-    ``rescore.requested``, are delivered in a later batch of the same run). Returns how many
-    events were fully delivered."""
+    ``rescore.requested``, are delivered in a later batch of the same run). Several workers may
+    run it at once: their batches are disjoint. Returns how many events were fully delivered."""
     delivered = 0
     for _ in range(max_batches):
-        ids = events_claim(now=now)
+        ids = events_claim(now=now, batch=batch)
         if not ids:
             break
-        for event in Event.objects.filter(pk__in=ids).order_by("pk"):
-            delivered += event_deliver(event, now=now)
+        delivered += len(events_deliver(list(Event.objects.filter(pk__in=ids).order_by("pk")), now=now))
     return delivered

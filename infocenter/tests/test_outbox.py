@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from infocenter.constants import EVENT_LEASE, EVENT_MAX_ATTEMPTS
@@ -15,6 +16,7 @@ from infocenter.services import (
     event_deliver,
     event_emit,
     events_claim,
+    events_deliver,
     events_dispatch,
     handlers_for,
     publication_create,
@@ -33,6 +35,12 @@ T_POISON = event_kind_declare("test.poison", owner="tests")
 T_RACE = event_kind_declare("test.race", owner="tests")
 T_ROLLED_BACK = event_kind_declare("test.rolled_back", owner="tests")
 T_TWO = event_kind_declare("test.two", owner="tests")
+T_BATCH = event_kind_declare("test.batch", owner="tests")
+T_BATCH_BAD = event_kind_declare("test.batch_bad", owner="tests")
+T_BATCH_KILLED = event_kind_declare("test.batch_killed", owner="tests")
+T_BATCH_RACE = event_kind_declare("test.batch_race", owner="tests")
+T_BATCH_STALE = event_kind_declare("test.batch_stale", owner="tests")
+T_BATCH_WORKERS = event_kind_declare("test.batch_workers", owner="tests")
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +50,9 @@ def registry():
     """Register test handlers for ``test.*`` events and remove them afterwards."""
     added = []
 
-    def register(kind, func, name):
+    def register(kind, func, name, **options):
         added.append((kind, name))
-        return register_handler(kind, func, name=name)
+        return register_handler(kind, func, name=name, **options)
 
     yield register
     for kind, name in added:
@@ -246,3 +254,244 @@ def test_publications_and_their_events_commit_together(world):
                            title="x", visibility="public")
         raise RuntimeError
     assert not Publication.objects.exists() and not Event.objects.exists()
+
+
+# --- batches ---------------------------------------------------------------------------------------
+def _pending(kind, n, world):
+    """``n`` events written directly (``event_emit`` would kick the eager dispatcher on commit)."""
+    return Event.objects.bulk_create([Event(kind=kind, subject_agent=world.firm, payload={"i": i}) for i in range(n)])
+
+
+def _effect(world, kind):
+    """A batch handler whose effect is one row per event (no unique key of its own, so a
+    second run would show as a second row)."""
+    def handler(events):
+        Notification.objects.bulk_create([Notification(user=world.users["enterprise"], kind=kind,
+                                                       params={"event": e.pk}) for e in events])
+    return handler
+
+
+def _effects(kind) -> list[int]:
+    return sorted(n.params["event"] for n in Notification.objects.filter(kind=kind, event__isnull=True))
+
+
+def _delivery_inserts(queries) -> int:
+    return sum(1 for q in queries if q["sql"].lstrip().upper().startswith("INSERT")
+               and EventDelivery._meta.db_table in q["sql"])
+
+
+def test_a_batch_handler_is_called_once_per_batch_with_one_delivery_insert(world, registry):
+    calls, single = [], []
+    registry(T_BATCH, lambda events: calls.append([e.pk for e in events]), "t.batch", batch=True)
+    registry(T_BATCH, lambda event: single.append(event.pk), "t.single")  # per-event handlers still work
+    events = _pending(T_BATCH, 30, world)
+    with CaptureQueriesContext(connection) as queries:
+        assert events_dispatch(batch=50) == 30
+    assert calls == [[e.pk for e in events]]
+    assert single == [e.pk for e in events]
+    # one INSERT of delivery rows per handler and batch: t.batch, t.single, infocenter.rescore
+    assert _delivery_inserts(queries.captured_queries) == 3
+    assert EventDelivery.objects.filter(event__in=events, handler="t.batch").count() == 30
+    assert not Event.objects.filter(kind=T_BATCH, dispatched_at__isnull=True).exists()
+    events_dispatch(now=_later(60))
+    assert len(calls) == 1 and len(single) == 30
+
+
+def test_events_are_claimed_in_batches_of_the_given_size(world, registry):
+    calls = []
+    registry(T_BATCH, lambda events: calls.append(len(events)), "t.batch", batch=True)
+    _pending(T_BATCH, 25, world)
+    assert events_dispatch(batch=10) == 25
+    assert calls == [10, 10, 5]
+
+
+def test_a_failing_batch_is_rerun_event_by_event_and_only_the_bad_one_waits(world, registry):
+    seen = []
+    bad = {"yes": True}
+
+    def handler(events):
+        seen.append(len(events))
+        Notification.objects.bulk_create([Notification(user=world.users["enterprise"], kind=T_BATCH_BAD,
+                                                       params={"event": e.pk}) for e in events])
+        if bad["yes"] and any(e.payload["i"] == 3 for e in events):
+            raise ValueError("event 3 is malformed")
+
+    registry(T_BATCH_BAD, handler, "t.batch_bad", batch=True)
+    events = _pending(T_BATCH_BAD, 6, world)
+    assert events_dispatch() == 5
+    assert seen == [6, 1, 1, 1, 1, 1, 1]  # the batch failed, then each event alone
+    poisoned = Event.objects.get(pk=events[3].pk)
+    assert poisoned.dispatched_at is None and "event 3 is malformed" in poisoned.last_error
+    assert _effects(T_BATCH_BAD) == sorted(e.pk for e in events if e.pk != poisoned.pk)  # the failed runs left nothing
+    bad["yes"] = False
+    assert events_dispatch(now=_later()) == 1
+    assert _effects(T_BATCH_BAD) == sorted(e.pk for e in events)
+
+
+def test_a_batch_that_races_a_committed_delivery_rolls_back_and_runs_on_the_rest(world, registry, monkeypatch):
+    """Another worker delivered two events of our batch after we read the deliveries: our
+    INSERT of delivery rows fails on the unique key, the whole run rolls back, and the handler
+    runs again on the other events only — every effect once."""
+    registry(T_BATCH_STALE, _effect(world, T_BATCH_STALE), "t.batch_stale", batch=True)
+    events = _pending(T_BATCH_STALE, 5, world)
+    for event in events[:2]:  # worker 1 committed these (with their effects) meanwhile
+        Notification.objects.create(user=world.users["enterprise"], kind=T_BATCH_STALE, params={"event": event.pk})
+        EventDelivery.objects.create(event=event, handler="t.batch_stale")
+    real = EventDelivery.objects.filter
+    stale = {"reads": 0}
+
+    def stale_filter(*args, **kwargs):  # worker 2's first read of the deliveries saw none
+        if stale["reads"] == 0 and "event_id__in" in kwargs and "handler" not in kwargs:
+            stale["reads"] += 1
+            return real(pk__in=[])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(EventDelivery.objects, "filter", stale_filter)
+    assert sorted(events_deliver(events)) == sorted(e.pk for e in events)
+    assert _effects(T_BATCH_STALE) == sorted(e.pk for e in events)
+    assert EventDelivery.objects.filter(event__in=events, handler="t.batch_stale").count() == 5
+
+
+class _Killed(BaseException):
+    """The worker process dies (not an error a handler could catch)."""
+
+
+def test_a_worker_killed_after_the_handler_ran_leaves_nothing_and_the_batch_is_redelivered(world, registry,
+                                                                                           monkeypatch):
+    registry(T_BATCH_KILLED, _effect(world, T_BATCH_KILLED), "t.batch_killed", batch=True)
+    events = _pending(T_BATCH_KILLED, 8, world)
+    from infocenter.services import events as outbox
+
+    real = outbox._deliveries_insert
+
+    def die(name, batch, now):
+        if name == "t.batch_killed":
+            raise _Killed
+        return real(name, batch, now)
+
+    monkeypatch.setattr(outbox, "_deliveries_insert", die)
+    with pytest.raises(_Killed):
+        events_dispatch()
+    assert _effects(T_BATCH_KILLED) == []  # the handler's rows went with the rolled-back transaction
+    monkeypatch.setattr(outbox, "_deliveries_insert", real)
+    events_dispatch()  # within the lease: nobody takes it
+    assert _effects(T_BATCH_KILLED) == []
+    assert events_dispatch(now=timezone.now() + EVENT_LEASE + timedelta(seconds=1)) == 8
+    assert _effects(T_BATCH_KILLED) == sorted(e.pk for e in events)
+    assert all(e.attempts == 2 for e in Event.objects.filter(kind=T_BATCH_KILLED))
+
+
+def _in_thread(target, name, errors):
+    def run():
+        from django.db import connection as conn
+
+        try:
+            target()
+        except BaseException as exc:  # reported by the test
+            errors.append((name, exc))
+        finally:
+            conn.close()
+    return threading.Thread(target=run, name=name)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (two connections writing at once)")
+def test_two_workers_racing_on_one_batch_deliver_each_event_once_on_postgresql(world, registry):
+    """Worker A claims a batch and runs the handler; it is slow, its lease runs out, worker B
+    claims the same batch, runs the handler and commits. A's INSERT of the delivery rows then
+    fails on the unique key and A's effects roll back."""
+    a_ran, b_done = threading.Event(), threading.Event()
+    effect = _effect(world, T_BATCH_RACE)
+
+    def handler(events):
+        effect(events)
+        if threading.current_thread().name == "worker-a":
+            a_ran.set()
+            b_done.wait(20)  # A is slow: B overtakes it
+
+    registry(T_BATCH_RACE, handler, "t.batch_race", batch=True)
+    events = _pending(T_BATCH_RACE, 30, world)
+    results, errors = {}, []
+
+    def worker_a():
+        results["a"] = events_dispatch(max_batches=1)
+
+    def worker_b():
+        try:
+            assert a_ran.wait(20)
+            results["b"] = events_dispatch(now=_later(), max_batches=1)  # A's lease has run out for B
+        finally:
+            b_done.set()
+
+    threads = [_in_thread(worker_a, "worker-a", errors), _in_thread(worker_b, "worker-b", errors)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(40)
+    assert not errors and results == {"a": 30, "b": 30}
+    assert _effects(T_BATCH_RACE) == sorted(e.pk for e in events)  # once each: A's run rolled back
+    assert EventDelivery.objects.filter(event__in=events, handler="t.batch_race").count() == 30
+    assert not Event.objects.filter(kind=T_BATCH_RACE, dispatched_at__isnull=True).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (pg_terminate_backend)")
+def test_a_worker_whose_connection_dies_mid_batch_is_redelivered_once_on_postgresql(world, registry):
+    """The worker's database session is killed after the handler ran and before the commit of
+    its delivery rows: nothing of the run stays; after the lease another worker delivers the
+    batch and each effect happens once."""
+    ran, killed = threading.Event(), threading.Event()
+    backend = {}
+    effect = _effect(world, T_BATCH_KILLED)
+
+    def handler(events):
+        effect(events)
+        if threading.current_thread().name == "doomed":
+            from django.db import connection as conn
+
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend["pid"] = cursor.fetchone()[0]
+            ran.set()
+            killed.wait(20)
+
+    registry(T_BATCH_KILLED, handler, "t.batch_killed", batch=True)
+    events = _pending(T_BATCH_KILLED, 20, world)
+    errors = []
+    doomed = _in_thread(lambda: events_dispatch(max_batches=1), "doomed", errors)
+    doomed.start()
+    assert ran.wait(20)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [backend["pid"]])
+    killed.set()
+    doomed.join(20)
+    assert errors and errors[0][0] == "doomed"  # the worker died with its connection
+    assert _effects(T_BATCH_KILLED) == []
+    assert not EventDelivery.objects.filter(event__in=events, handler="t.batch_killed").exists()
+    assert events_dispatch() == 0  # still leased
+    assert events_dispatch(now=timezone.now() + EVENT_LEASE + timedelta(seconds=1)) == 20
+    assert _effects(T_BATCH_KILLED) == sorted(e.pk for e in events)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (SELECT … FOR UPDATE SKIP LOCKED)")
+def test_several_workers_dispatching_at_once_deliver_every_event_once_on_postgresql(world, registry):
+    registry(T_BATCH_WORKERS, _effect(world, T_BATCH_WORKERS), "t.batch_workers", batch=True)
+    events = _pending(T_BATCH_WORKERS, 300, world)
+    results, errors = {}, []
+
+    def worker(name):
+        return lambda: results.__setitem__(name, events_dispatch(max_batches=100, batch=20))
+
+    threads = [_in_thread(worker(f"w{i}"), f"w{i}", errors) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert sum(results.values()) == 300  # disjoint batches: no event counted twice
+    assert _effects(T_BATCH_WORKERS) == sorted(e.pk for e in events)
+    assert not Event.objects.filter(kind=T_BATCH_WORKERS, dispatched_at__isnull=True).exists()

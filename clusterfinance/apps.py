@@ -58,3 +58,9 @@ class ClusterFinanceConfig(AppConfig):
         group_permissions.declare()
         group_events.register()  # a call notifies the called members
         group_reconcile.register()  # the calls paid against the ledger
+
+        from .schemes.collective_bond import permissions as bond_permissions
+        from .schemes.collective_bond import reconcile as bond_reconcile
+
+        bond_permissions.declare()
+        bond_reconcile.register()  # the bond settlements and payments against the ledger

@@ -1,0 +1,36 @@
+"""Reads of the collective bonds: the lead's issues, one issue's page (shares, subscriptions,
+payments, defaults) and the open issues for subscribers. Each a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Sum
+
+from .models import BondDefault, BondIssue, BondPayment, BondShare, BondSubscription, IssueStatus
+
+
+def issues_of_lead(lead):
+    return (BondIssue.objects.filter(lead=lead).select_related("guarantor")
+            .annotate(n_firms=Count("shares", distinct=True), subscribed=Sum("subscriptions__requested"))
+            .order_by("-issue_date", "-pk"))
+
+
+def issue_page(issue: BondIssue) -> dict:
+    return {
+        "shares": list(BondShare.objects.filter(issue=issue).select_related("firm").order_by("pk")),
+        "subscriptions": list(BondSubscription.objects.filter(issue=issue).select_related("subscriber")
+                              .order_by("pk")),
+        "payments": list(BondPayment.objects.filter(issue=issue).order_by("number")),
+        "defaults": list(BondDefault.objects.filter(payment__issue=issue).select_related("firm", "guarantor",
+                                                                                           "payment")),
+    }
+
+
+def open_issues(subscriber):
+    """The issues open for subscription, with the subscriber's own subscription amount."""
+    issues = list(BondIssue.objects.filter(status=IssueStatus.OPEN).select_related("lead", "guarantor")
+                  .order_by("issue_date", "pk"))
+    mine = dict(BondSubscription.objects.filter(subscriber=subscriber, issue__in=issues)
+                .values_list("issue_id", "requested"))
+    for i in issues:
+        i.my_request = mine.get(i.pk)
+    return issues

@@ -27,6 +27,7 @@ RECORD_REPAYMENT = "record_repayment"  # record a payment received by the lender
 WRITE_OFF = "write_off"              # write a non-performing loan off
 CLASSIFY = "classify"                # classify a loan worse than its days past due (judgement)
 MANAGE_PRODUCTS = "manage_products"  # create and change products
+RECORD_SHAREHOLDING = "record_shareholding"  # record shareholdings and seconded managers (related parties)
 
 _BORROWER = (Role.ENTERPRISE_OWNER, Role.ENTERPRISE_FINANCE, Role.FC_ANALYST, Role.FC_MANAGER)
 _LENDER_STAFF = (Role.FC_ANALYST, Role.FC_MANAGER, Role.INST_OFFICER, Role.INST_MANAGER, Role.INVESTOR)
@@ -42,6 +43,9 @@ DECLARATIONS = {
     WRITE_OFF: (_LENDER_MANAGERS, _("Only a manager of the lender may write a loan off.")),
     CLASSIFY: (_LENDER_MANAGERS, _("Only a manager of the lender may classify its loans.")),
     MANAGE_PRODUCTS: (_LENDER_MANAGERS, _("Only a manager of the lender may manage its products.")),
+    RECORD_SHAREHOLDING: ((Role.FC_ANALYST, Role.FC_MANAGER, Role.INST_OFFICER, Role.INST_MANAGER),
+                          _("Only the finance company's staff or an institution's officers may record "
+                            "shareholdings.")),
 }
 
 

@@ -108,10 +108,13 @@ def cluster_disclosure_figures(*, cluster, start: date, end: date, period: str =
     figures.top_borrowers = [{"name": names[k], "outstanding": str(quantize(v)), "share": str(ratio(v, total))}
                              for k, v in ranked[:10]]
 
-    # Related-party loans: someone acts for both the lender and the borrower (a common officer).
+    # Related-party loans: someone acts for both the lender and the borrower (a common officer),
+    # or the loan was approved as a related-party loan (lender and borrower hold shares of each
+    # other, ``services.related_parties``).
     common = Membership.objects.filter(agent_id=OuterRef("borrower_id"), is_active=True,
                                        user__memberships__agent_id=OuterRef("lender_id"))
-    related = list(balances.annotate(related=Exists(common)).filter(related=True).values("balance"))
+    related = list(balances.annotate(related=Exists(common))
+                   .filter(Q(related=True) | Q(application__related_party=True)).values("balance"))
     figures.related_party_count = len(related)
     figures.related_party_amount = quantize(sum((r["balance"] for r in related), ZERO))
 

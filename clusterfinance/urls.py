@@ -15,7 +15,11 @@ urlpatterns = [
     path("sanctions/", include("clusterfinance.sanctions.urls")),
     path("rating/", include("clusterfinance.rating.urls")),
     path("schemes/groups/", include("clusterfinance.schemes.group_loans.urls")),
+    path("schemes/bonds/", include("clusterfinance.schemes.collective_bond.urls")),
     path("schemes/shareholdings/", include("clusterfinance.schemes.cross_shareholding.urls")),
+    path("simulation/", include("clusterfinance.simulation.urls")),
+    path("schemes/rotating/", include("clusterfinance.schemes.rotating_fund.urls")),
+    path("schemes/adviser/", include("clusterfinance.schemes.adviser.urls")),
     # the statistical scorecard trainer (to move into the rating app's urls module once it has one)
     path("rating/training/", views_training.TrainingUploadView.as_view(), name="rating-training"),
     path("rating/training/<str:token>/", views_training.TrainingResultView.as_view(),

@@ -64,7 +64,10 @@ class ApplicationCreateView(ProductForBorrowerMixin, FormView):
 
     def get_initial(self):
         product = self.get_product()
-        return {"periods": product.min_periods if product.min_periods > 1 else min(12, product.max_periods)}
+        initial = {"periods": product.min_periods if product.min_periods > 1 else min(12, product.max_periods)}
+        # prefilled from the query (the financing adviser's "apply" link); the form still checks them
+        initial.update({k: self.request.GET[k][:200] for k in ("amount", "periods", "purpose") if self.request.GET.get(k)})
+        return initial
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

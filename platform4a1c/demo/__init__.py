@@ -17,4 +17,5 @@ STEPS = [
     "platform4a1c.demo.investors",
     "platform4a1c.demo.government",
     "platform4a1c.demo.group_loans",
+    "platform4a1c.demo.collective_bond",
 ]

@@ -13,3 +13,7 @@ class InvestorsConfig(AppConfig):
         from .oversight import suitability_breaches
 
         finding_source_register("suitability", suitability_breaches, name="investors.suitability")
+
+        from .bond_suitability import register as bond_suitability_register
+
+        bond_suitability_register()  # a collective bond above the investor's level is refused

@@ -22,6 +22,10 @@ def level_source_unregister() -> None:
     _SOURCE.pop("level", None)
 
 
+def level_source() -> Callable | None:
+    return _SOURCE.get("level")
+
+
 def investor_level(agent) -> tuple[bool, str]:
     """``(checked, level)``: whether a source answered, and the level ("" when not assessed)."""
     func = _SOURCE.get("level")

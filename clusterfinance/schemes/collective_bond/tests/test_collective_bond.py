@@ -161,6 +161,7 @@ def test_undersubscribed_not_allocated(world, firms):
 
 def test_investor_above_its_level_refused(world, firms):
     b = opened(world, firms)
+    previous = suitability.level_source()
     suitability.level_source_register(lambda agent: "C2")
     try:
         with pytest.raises(ValidationError, match="above your suitability"):
@@ -169,6 +170,18 @@ def test_investor_above_its_level_refused(world, firms):
         services.subscribe(user=world.users["investor"], issue=b, subscriber=world.investor, amount="1000.00")
     finally:
         suitability.level_source_unregister()
+        if previous is not None:
+            suitability.level_source_register(previous)
+
+
+def test_the_investor_portal_answers_the_level(world):
+    """The investor portal registers its profile's level: the world's investor is C3."""
+    f = firm(world, "丁五金有限公司")
+    b = issue(world, size="1000.00", risk="R4")
+    services.share_add(user=world.users["finance"], issue=b, firm=f, amount="1000.00")
+    services.issue_open(user=world.users["finance"], issue=b)
+    with pytest.raises(ValidationError, match="R4 is above your suitability C3"):
+        services.subscribe(user=world.users["investor"], issue=b, subscriber=world.investor, amount="1000.00")
 
 
 def test_only_the_lead_and_subscribers_act(world, firms):

@@ -181,7 +181,7 @@ def _publication_items(events: list[Event]) -> list[dict]:
     """What ``_publication_event`` tells, for a batch of publication events in a fixed number of
     queries (publications, subscriptions, the publishers' people, the candidates' agents),
     plus one restrict() query per follower whose access the visibility alone does not give."""
-    publications = Publication.objects.select_related("subject", "publisher").in_bulk(
+    publications = Publication.objects.select_related("publisher").in_bulk(
         [e.payload.get("publication_id") for e in events if e.payload.get("publication_id")])
     found = [(e, publications.get(e.payload.get("publication_id"))) for e in events]
     found = [(e, p) for e, p in found if p is not None]

@@ -106,8 +106,8 @@ def notifications_deliver_many(items: list[dict]) -> int:
     """``notifications_deliver`` for many items at once (a batch of events): each item is a
     dict with ``event``, ``recipients``, ``kind``, ``params`` and ``url``. The same outcome as
     one call per item, in a fixed number of queries for notifications of their own whatever the
-    number of items and recipients (one read of the choices, one of who already has it, one
-    bulk insert); daily digests are added item by item. Returns how many people were told."""
+    number of items and recipients (one read of the choices, one bulk insert that on PostgreSQL
+    also says who already had theirs); daily digests are added item by item. Returns how many people were told."""
     items = [item for item in items if item["recipients"]]
     if not items:
         return 0
@@ -117,13 +117,14 @@ def notifications_deliver_many(items: list[dict]) -> int:
     topics = {item["topic"] for item in items}
     chosen = {(uid, topic): delivery for uid, topic, delivery in NotificationPreference.objects.filter(
         user_id__in=list(users), topic__in=list(topics)).values_list("user_id", "topic", "delivery")}
-    already = set(Notification.objects.filter(event_id__in=[item["event"].pk for item in items],
-                                              user_id__in=list(users)).values_list("event_id", "user_id"))
+    # On PostgreSQL the INSERT itself says which notifications are new (ON CONFLICT DO NOTHING
+    # RETURNING); elsewhere one read of who already has theirs.
+    already = set() if connection.vendor == "postgresql" else set(Notification.objects.filter(
+        event_id__in=[item["event"].pk for item in items], user_id__in=list(users)).values_list("event_id", "user_id"))
     now = timezone.now()
-    rows, mails, told = [], [], 0
-    site = getattr(settings, "PLATFORM_BASE_URL", "")
+    rows, pending, told = [], [], 0
     for item in items:
-        event, topic, kind, params, url = item["event"], item["topic"], item["kind"], item["params"], item["url"]
+        event, topic = item["event"], item["topic"]
         default = default_delivery(topic)
         digest = {}
         new = []
@@ -135,14 +136,21 @@ def notifications_deliver_many(items: list[dict]) -> int:
             elif delivery == Delivery.DIGEST:
                 digest[uid] = (user, email)
         if new:
-            rows.append((event.pk, kind, topic, params, url, [[user.pk, bool(email and user.email)] for user, email in new]))
-        addresses = [user.email for user, email in new if email and user.email]
+            rows.append((event.pk, item["kind"], topic, item["params"], item["url"],
+                         [[user.pk, bool(email and user.email)] for user, email in new]))
+            pending.append((item, new))
+        told += _deliver_to_digest(digest, kind=item["kind"], topic=topic, params=item["params"], url=item["url"])
+    inserted = _notifications_insert(rows, now)
+    mails = []
+    site = getattr(settings, "PLATFORM_BASE_URL", "")
+    for item, new in pending:
+        fresh = [(user, email) for user, email in new if inserted is None or (item["event"].pk, user.pk) in inserted]
+        told += len(fresh)
+        addresses = [user.email for user, email in fresh if email and user.email]
         if addresses:
             with translation.override(settings.LANGUAGE_CODE):
-                text = render(kind, params)
-            mails += [(f"[4A+1C] {text[:120]}", f"{text}\n\n{site}{url}", None, [a]) for a in addresses]
-        told += len(new) + _deliver_to_digest(digest, kind=kind, topic=topic, params=params, url=url)
-    _notifications_insert(rows, now)
+                text = render(item["kind"], item["params"])
+            mails += [(f"[4A+1C] {text[:120]}", f"{text}\n\n{site}{item['url']}", None, [a]) for a in addresses]
     _mail_on_commit(mails)
     return told
 
@@ -154,27 +162,29 @@ SELECT (u->>0)::integer, i.event_id, i.kind, i.topic, i.params, i.url, %(now)s,
   FROM jsonb_to_recordset(%(items)s::jsonb) AS i(event_id bigint, kind text, topic text, params jsonb, url text,
                                                  users jsonb)
  CROSS JOIN LATERAL jsonb_array_elements(i.users) AS u
-    ON CONFLICT DO NOTHING"""
+    ON CONFLICT DO NOTHING
+RETURNING event_id, user_id"""
 
 
-def _notifications_insert(rows: list[tuple], now) -> None:
+def _notifications_insert(rows: list[tuple], now) -> set | None:
     """Insert the notifications of many items — (event id, kind, topic, params, url, [[user id,
     e-mailed], …]) each — dropping any a racing duplicate already wrote (unique user × event).
     On PostgreSQL one statement with one JSON parameter, expanded by the server (binding tens of
-    thousands of parameters costs the client more than the server's insert); elsewhere a bulk
-    insert."""
+    thousands of parameters costs the client more than the server's insert), returning the
+    (event id, user id) pairs it wrote; elsewhere a bulk insert (returns None: all were new)."""
     if not rows:
-        return
+        return set()
     if connection.vendor == "postgresql":
         items = [{"event_id": e, "kind": k, "topic": t, "params": p, "url": u, "users": users}
                  for e, k, t, p, u, users in rows]
         with connection.cursor() as cursor:
             cursor.execute(_NOTIFICATIONS_INSERT.format(table=Notification._meta.db_table),
                            {"now": now, "items": json.dumps(items, cls=DjangoJSONEncoder)})
-        return
+            return set(cursor.fetchall())
     Notification.objects.bulk_create(
         [Notification(user_id=uid, event_id=e, kind=k, topic=t, params=p, url=u, emailed_at=now if mailed else None)
          for e, k, t, p, u, users in rows for uid, mailed in users], ignore_conflicts=True, batch_size=2000)
+    return None
 
 
 def _deliver_each(event, recipients: dict, *, kind: str, topic: str, params: dict, url: str) -> int:

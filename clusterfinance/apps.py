@@ -64,3 +64,9 @@ class ClusterFinanceConfig(AppConfig):
 
         bond_permissions.declare()
         bond_reconcile.register()  # the bond settlements and payments against the ledger
+
+        from .schemes.rotating_fund import permissions as rotating_permissions
+        from .schemes.rotating_fund import reconcile as rotating_reconcile
+
+        rotating_permissions.declare()
+        rotating_reconcile.register()  # each fund's capital and advances against the ledger

@@ -253,7 +253,7 @@ def round_draw(*, user, fund: RotatingFund, on) -> FundRound:
                                    interest=interest_of(fund.advance_amount, rate, fund.term_days), drawn_on=on,
                                    due_on=on + timedelta(days=fund.term_days), draw_entry=entry)
     _publish(fund=fund, firm=member.firm, kind="rotating_fund_draw", key=f"rotating_fund:{fund.pk}:round:{number}:draw",
-             title=_("Rotating fund “%(fund)s”, round %(n)s: %(firm)s draws %(amount)s yuan")
+             title=_("Rotating fund “%(fund)s”, round %(n)s: %(firm)s draws %(amount)s")
              % {"fund": fund.name, "n": number, "firm": member.firm.name, "amount": format_yuan(rnd.amount)},
              amount=rnd.amount, data={"round": number, "result": "drawn", "due_on": rnd.due_on.isoformat(),
                                       "rate": str(rate), "interest": str(rnd.interest)})
@@ -290,7 +290,7 @@ def round_repay(*, user, fund: RotatingFund, rnd: FundRound, on) -> FundRound:
     rnd.status, rnd.repay_entry, rnd.settled_on = RoundStatus.REPAID, entry, on
     rnd.save(update_fields=["status", "repay_entry", "settled_on"])
     _publish(fund=fund, firm=firm, kind="rotating_fund_repay", key=f"rotating_fund:{fund.pk}:round:{rnd.number}:repay",
-             title=_("Rotating fund “%(fund)s”, round %(n)s: %(firm)s repaid %(amount)s yuan")
+             title=_("Rotating fund “%(fund)s”, round %(n)s: %(firm)s repaid %(amount)s")
              % {"fund": fund.name, "n": rnd.number, "firm": firm.name,
                 "amount": format_yuan(rnd.amount + rnd.interest)},
              amount=rnd.amount + rnd.interest, data={"round": rnd.number, "result": "repaid",
@@ -338,7 +338,7 @@ def round_default(*, user, fund: RotatingFund, rnd: FundRound, on) -> FundRound:
     defaulter.save(update_fields=["status"])
     _publish(fund=fund, firm=defaulter.firm, kind="rotating_fund_default",
              key=f"rotating_fund:{fund.pk}:round:{rnd.number}:default",
-             title=_("Rotating fund “%(fund)s”, round %(n)s: %(firm)s defaulted on %(amount)s yuan")
+             title=_("Rotating fund “%(fund)s”, round %(n)s: %(firm)s defaulted on %(amount)s")
              % {"fund": fund.name, "n": rnd.number, "firm": defaulter.firm.name, "amount": format_yuan(loss)},
              amount=loss, data={"round": rnd.number, "result": "defaulted", "from_fee": str(from_fee),
                                 "shared": str(rest),

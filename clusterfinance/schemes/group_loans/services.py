@@ -370,6 +370,12 @@ def call_pay(*, user, call: JointLiabilityCall, paid_on=None) -> JointLiabilityC
             call.paid_amount += amount
             call.status, call.paid_on, call.repayment_id, call.paid_by = CallStatus.PAID, on, repayment.pk, user
             call.save(update_fields=["paid_amount", "status", "paid_on", "repayment", "paid_by"])
+            business_record_publish(
+                link="3", kind="joint_liability_payment", subject=call.payer, counterparty=call.defaulter,
+                title=_("Paid a share of a group member's overdue instalment (joint liability, group “%(group)s”)")
+                % {"group": call.group.name}, amount=amount,
+                data={"group_id": call.group_id, "call_id": call.pk, "loan_id": call.loan_id,
+                      "repayment_id": repayment.pk}, key=key, counterparty_role="defaulting_member")
             members = list(GroupMember.objects.filter(group=call.group, status=MemberStatus.ACCEPTED)
                            .values_list("firm_id", flat=True))
             event_emit(kind=CALL_PAID, subject_agent=call.defaulter, actor_agent=call.payer, agent_ids=members,

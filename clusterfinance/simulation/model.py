@@ -155,14 +155,15 @@ class ArmResult:
 
     def metrics(self) -> dict:
         good, bad = self.spreads["good"], self.spreads["bad"]
-        loss = self.lent * Decimal(str(0)) if not self.lent else self.unrepaid
         return {
             "default_rate": self.defaults / self.loans if self.loans else 0.0,
-            "repayment_rate": float(1 - loss / self.lent) if self.lent else 1.0,
+            "repayment_rate": float(1 - self.unrepaid / self.lent) if self.lent else 1.0,
             "spread_good": float(np.mean(good)) if good else 0.0,
             "spread_bad": float(np.mean(bad)) if bad else 0.0,
             "spread_gap": (float(np.mean(bad)) if bad else 0.0) - (float(np.mean(good)) if good else 0.0),
             "spread_sd": float(np.std(good + bad)) if good or bad else 0.0,
+            "spread_sd_good": float(np.std(good)) if good else 0.0,
+            "spread_sd_bad": float(np.std(bad)) if bad else 0.0,
             "good_funded_share": self.good_funded / self.good_rounds if self.good_rounds else 0.0,
             "good_rationed_share": 1 - self.good_funded / self.good_rounds if self.good_rounds else 0.0,
             "low_effort_share": self.low_effort / self.funded_rounds if self.funded_rounds else 0.0,
@@ -173,6 +174,7 @@ class ArmResult:
 
 
 METRICS = ("default_rate", "repayment_rate", "spread_good", "spread_bad", "spread_gap", "spread_sd",
+           "spread_sd_good", "spread_sd_bad",
            "good_funded_share", "good_rationed_share", "low_effort_share", "private_money",
            "finance_company_losses", "lent")
 

@@ -18,6 +18,8 @@ ROWS = (  # metric, label, how it reads
     ("spread_bad", _("Average spread, bad firms"), "percent"),
     ("spread_gap", _("Spread gap bad − good"), "percent"),
     ("spread_sd", _("Dispersion of spreads (standard deviation)"), "percent"),
+    ("spread_sd_good", _("Dispersion of spreads, good firms"), "percent"),
+    ("spread_sd_bad", _("Dispersion of spreads, bad firms"), "percent"),
     ("good_funded_share", _("Good firms funded (share of good firm-years)"), "percent"),
     ("good_rationed_share", _("Good firms rationed or priced out"), "percent"),
     ("low_effort_share", _("Low effort among funded firms (moral hazard)"), "percent"),

@@ -211,9 +211,21 @@ def options_compare(*, user, firm, need: Need, start: date | None = None) -> dic
         if fund is not None and kind == "institution":
             options.append(_guaranteed(option, fund=fund, product=product, need=need, start=start))
 
+    rotating = _rotating_options(firm=firm, need=need)
+    options.extend(rotating or [])
     unavailable = [Option(kind=kind, title=_kind_title(kind), available=False, days=days_to_money(kind),
                           reasons=[_("Not available on this platform yet.")])
-                   for kind, module in SCHEME_PACKAGES.items() if not _package_exists(module)]
+                   for kind, module in SCHEME_PACKAGES.items() if not _package_exists(module)
+                   or (kind == "rotating_fund" and rotating is None)]
+    if rotating == [] and not any(o.kind == "rotating_fund" for o in unavailable):
+        unavailable.append(Option(kind="rotating_fund", title=_kind_title("rotating_fund"), available=False,
+                                  days=days_to_money("rotating_fund"),
+                                  reasons=[_("The finance company runs no mutual credit fund now.")]))
+    if _package_exists(SCHEME_PACKAGES["bond"]):
+        unavailable.append(Option(kind="bond", title=_kind_title("bond"), available=False, days=days_to_money("bond"),
+                                  reasons=[_("A share of a collective bond is assigned when the finance company "
+                                             "assembles an issue (capped at a share of the firm's net assets); ask "
+                                             "the finance company to include your firm.")]))
     if not group_product_ids and _package_exists("clusterfinance.schemes.group_loans"):
         unavailable.append(Option(kind="group", title=_kind_title("group"), available=False,
                                   days=days_to_money("group"),
@@ -222,6 +234,52 @@ def options_compare(*, user, firm, need: Need, start: date | None = None) -> dic
     others = [o for o in options if not o.eligible]
     return {"eligible": eligible, "ineligible": others, "unavailable": unavailable,
             "guarantee_fund": fund, "need": need}
+
+
+def _rotating_options(*, firm, need: Need) -> list[Option] | None:
+    """One option per open or rotating mutual credit fund of the firm's finance companies: an
+    advance of the fund's amount for its term, simple interest actual/365 (the fund's own
+    ``interest_of``) paid with the advance, so the effective annual rate is
+    ``(1 + interest / advance) ** (365 / days) - 1``. ``None`` when the scheme is not installed."""
+    try:
+        from ..rotating_fund.models import FundMember, FundMemberStatus, FundStatus, OrderRule, RotatingFund
+        from ..rotating_fund.services import interest_of
+    except ImportError:
+        return None
+    from agents.models import ClusterMembership, current_membership_q
+
+    fcs = ClusterMembership.objects.filter(current_membership_q(), agent=firm).values("cluster__finance_company_id")
+    funds = list(RotatingFund.objects.filter(finance_company_id__in=fcs, status__in=(FundStatus.OPEN,
+                                                                                      FundStatus.ROTATING))
+                 .select_related("finance_company").order_by("pk"))
+    seats = {m.fund_id: m for m in FundMember.objects.filter(firm=firm, fund__in=[f.pk for f in funds])}
+    options = []
+    for fund in funds:
+        seat = seats.get(fund.pk)
+        rate = seat.bid_rate if seat is not None and fund.rule == OrderRule.BID and seat.bid_rate is not None \
+            else fund.rate
+        interest = interest_of(fund.advance_amount, rate, fund.term_days)
+        option = Option(kind="rotating_fund", title=f"{_kind_title('rotating_fund')} · {fund.name}",
+                        lender_name=fund.finance_company.name, annual_rate=rate, days=days_to_money("rotating_fund"),
+                        payment=fund.advance_amount + interest, payment_note=_("once, at maturity"),
+                        total_cost=interest)
+        option.ear = (1.0 + float(interest / fund.advance_amount)) ** (365.0 / fund.term_days) - 1.0
+        option.binds = _("Your membership fee of ¥%(fee)s covers a loss of yours first, the other members share "
+                         "the rest; the advance is paid in the fund's order, when your turn comes.") % {
+            "fee": f"{fund.fee:,.2f}"}
+        if seat is None:
+            option.reasons.append(_("Your firm is not a member of this fund; the finance company admits members "
+                                    "while the fund is open."))
+        elif seat.status == FundMemberStatus.DEFAULTED:
+            option.reasons.append(_("Your firm lost its turn in this fund."))
+        if need.amount > fund.advance_amount:
+            option.reasons.append(_("The fund advances at most ¥%(amount)s a round.") % {
+                "amount": f"{fund.advance_amount:,.2f}"})
+        if need.months * 30 > fund.term_days + 30:
+            option.reasons.append(_("The fund's advances are for %(days)s days.") % {"days": fund.term_days})
+        option.eligible = not option.reasons
+        options.append(option)
+    return options
 
 
 def _package_exists(module: str) -> bool:

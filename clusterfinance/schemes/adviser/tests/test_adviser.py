@@ -172,3 +172,19 @@ def test_apply_link_prefills_the_application(world, client):
                       {"amount": "88000.00", "periods": "9", "purpose": "备货"})
     html = page.content.decode()
     assert page.status_code == 200 and 'value="88000.00"' in html and 'value="9"' in html
+
+
+def test_a_seat_in_the_mutual_credit_fund(world):
+    rotating = pytest.importorskip("clusterfinance.schemes.rotating_fund.services")
+    fund = rotating.fund_create(user=world.users["finance"], finance_company=world.finance_company, name="互助一期",
+                                rule="lot", seed=7, fee="2000.00", advance_amount="50000.00", term_days=90,
+                                rate="0.0600")
+    outside = next(o for o in _compare(world, amount="50000.00", months=3)["ineligible"] if o.kind == "rotating_fund")
+    assert "not a member" in " ".join(outside.reasons)
+    rotating.member_admit(user=world.users["finance"], fund=fund, firm=world.firm, on=START)
+    seat = next(o for o in _compare(world, amount="50000.00", months=3)["eligible"] if o.kind == "rotating_fund")
+    interest = _fen(Decimal("50000.00") * Decimal("0.06") * 90 / 365)  # simple interest, actual/365
+    assert seat.total_cost == interest == Decimal("739.73")
+    assert abs(seat.ear - ((50000 + 739.73) / 50000) ** (365 / 90) + 1) < 1e-9
+    too_much = next(o for o in _compare(world, amount="80000.00", months=3)["ineligible"] if o.kind == "rotating_fund")
+    assert "¥50,000.00" in " ".join(too_much.reasons)

@@ -30,6 +30,9 @@ def test_joint_liability_raises_repayment_under_adverse_selection():
     off = simulate(Params(**SMALL, groups=False))
     on = simulate(Params(**SMALL, groups=True))
     assert mean(on, "repayment_rate", "without") > mean(off, "repayment_rate", "without")
+    # and the lower price of a group loan brings safe firms back into the market
+    assert mean(on, "good_funded_share", "without") > mean(off, "good_funded_share", "without")
+    assert mean(on, "lent", "without") > 0.5 * mean(off, "lent", "without")  # the groups do borrow
 
 
 def test_monitoring_lowers_low_effort_and_scenarios_hurt():

@@ -78,7 +78,7 @@ def _decimal(value, field: str, message: str) -> Decimal:
 
 
 def _lock(issue: BondIssue) -> BondIssue:
-    return BondIssue.objects.select_for_update().select_related("lead", "guarantor").get(pk=issue.pk)
+    return BondIssue.objects.select_for_update(of=("self",)).select_related("lead", "guarantor").get(pk=issue.pk)
 
 
 def _status(issue: BondIssue, *allowed: str) -> None:
@@ -396,7 +396,7 @@ def payment_pay(*, user, issue: BondIssue, number: int, on=None) -> BondPayment:
 @transaction.atomic
 def claim_recover(*, user, default: BondDefault, amount, on=None) -> BondDefault:
     """The firm repays the guarantor (part of) what it paid for it."""
-    d = BondDefault.objects.select_for_update().select_related("payment__issue__lead", "firm", "guarantor") \
+    d = BondDefault.objects.select_for_update(of=("self",)).select_related("payment__issue__lead", "firm", "guarantor") \
         .get(pk=default.pk)
     _lead_acts(user, d.payment.issue)
     amount = parse_amount(amount)

@@ -308,9 +308,13 @@ def calls_run(*, today: date | None = None) -> dict:
 
 
 def _release_settled() -> int:
-    """Open calls whose instalment is paid (by the borrower, or by the other calls) are released."""
-    return JointLiabilityCall.objects.filter(status=CallStatus.OPEN, instalment__status=InstalmentStatus.PAID) \
-        .update(status=CallStatus.RELEASED)
+    """Open calls whose instalment is paid (by the borrower, or by the other calls) or replaced by
+    a recomputed schedule, or whose loan is closed, are released."""
+    from django.db.models import Q
+
+    return JointLiabilityCall.objects.filter(
+        Q(instalment__status__in=(InstalmentStatus.PAID, InstalmentStatus.SUPERSEDED))
+        | Q(loan__status=LoanStatus.CLOSED), status=CallStatus.OPEN).update(status=CallStatus.RELEASED)
 
 
 def holds_refresh(*, group_ids=None) -> dict:

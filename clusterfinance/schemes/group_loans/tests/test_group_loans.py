@@ -305,3 +305,15 @@ def test_forming_and_applying_through_the_pages(world, members, policy, client):
     assert Application.objects.count() == before  # refused with the message, nothing written
     client.post(url, {"action": "apply", "amount": "100000.00", "periods": "12", "purpose": "周转"})
     assert Application.objects.filter(applicant=founder, status="submitted").count() == 1
+
+
+def test_borrower_paying_releases_the_calls_and_the_hold(world, members, called):
+    group, loan, _result = called
+    inst = Instalment.objects.filter(loan=loan).order_by("due_date").first()
+    owed = inst.principal_unpaid + inst.interest_unpaid + inst.penalty_unpaid
+    lending.repayment_record(loan=loan, user=members[1][1], amount=str(owed), paid_on=RUN_DAY,
+                             idempotency_key="borrower-pays-itself")
+    result = services.calls_run(today=RUN_DAY)
+    assert result["released"] == 2 and result["raised"] == 0
+    assert set(JointLiabilityCall.objects.values_list("status", flat=True)) == {CallStatus.RELEASED}
+    assert not LendingHold.objects.filter(source=f"group_loans:{group.pk}").exists()

@@ -18,4 +18,5 @@ STEPS = [
     "platform4a1c.demo.government",
     "platform4a1c.demo.group_loans",
     "platform4a1c.demo.collective_bond",
+    "platform4a1c.demo.rotating_fund",
 ]

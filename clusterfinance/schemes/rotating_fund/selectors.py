@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count
 
-from agents.money import ZERO, money_sum
+from agents.money import ZERO, money_sum, quantize
 from lending.choices import AccountPurpose as P
 from lending.ledger.models import Posting
 
@@ -30,9 +30,9 @@ def fund_may_see(fund: RotatingFund, agent) -> bool:
 
 
 def _balance(fund, purpose) -> Decimal:
-    return Posting.objects.filter(account__agent_id=fund.finance_company_id, account__purpose=purpose,
-                                  entry__reference=f"rotating_fund:{fund.pk}").aggregate(
-        s=money_sum("amount"))["s"]
+    return quantize(Posting.objects.filter(account__agent_id=fund.finance_company_id, account__purpose=purpose,
+                                           entry__reference=f"rotating_fund:{fund.pk}").aggregate(
+        s=money_sum("amount"))["s"])
 
 
 def fund_capital(fund) -> Decimal:

@@ -107,6 +107,10 @@ class Loan(models.Model):
         indexes = [
             models.Index(fields=["lender", "status"], name="lending_loan_lender_status"),
             models.Index(fields=["borrower", "status"], name="lending_loan_borrower_status"),
+            # a lender's loans being repaid, ids in the index (the pool's inflow projection joins
+            # them to their open instalments without reading the loans table)
+            models.Index(fields=["lender"], include=["id"], condition=Q(status="active"),
+                         name="lending_loan_active_lender"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(principal_outstanding__gte=0), name="lending_loan_outstanding_gte_0"),
@@ -176,6 +180,11 @@ class Instalment(models.Model):
         indexes = [
             models.Index(fields=["status", "due_date"], name="lending_inst_status_due"),
             models.Index(fields=["loan", "status"], name="lending_inst_loan_status"),
+            # the open instalments by due date with what the inflow projection sums (an index-only
+            # scan of the months ahead; PostgreSQL — SQLite keeps the partial index on due_date)
+            models.Index(fields=["due_date"], include=["loan", "principal_due", "principal_paid", "interest_due",
+                                                       "interest_paid"],
+                         condition=Q(status__in=["pending", "overdue"]), name="lending_inst_open_due_cover"),
         ]
 
     def __str__(self) -> str:

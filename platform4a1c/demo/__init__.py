@@ -17,6 +17,7 @@ STEPS = [
     "platform4a1c.demo.investors",
     "platform4a1c.demo.government",
     "platform4a1c.demo.group_loans",
+    "platform4a1c.demo.cross_shareholding",
     "platform4a1c.demo.collective_bond",
     "platform4a1c.demo.rotating_fund",
 ]

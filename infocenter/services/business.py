@@ -13,8 +13,9 @@ One function, ``business_record_publish``. Guarantees:
   the loop read every record alike;
 - with a ``key`` it is idempotent: recording the same transaction twice returns the first record
   and writes no second event;
-- it writes one ``business.recorded`` outbox event concerning every party, in the caller's
-  transaction (no record without its event, no event without its record).
+- it writes one ``business.recorded`` outbox event in the caller's transaction (no record without
+  its event, no event without its record); the event concerns the subject (re-scored on its
+  business record) and names the counterparty in its payload.
 """
 
 from __future__ import annotations
@@ -66,6 +67,6 @@ def business_record_publish(*, link: str, kind: str, subject, counterparty, titl
         data=record, visibility=visibility, key=key, period=period, author=None)
     event_emit(kind=kinds.BUSINESS_RECORDED, subject_agent=subject, actor_agent=counterparty,
                payload={"publication_id": publication.pk, "link": link, "kind": kind,
-                        "amount": record.get("amount")},
-               agent_ids=[subject.pk, counterparty.pk])
+                        "amount": record.get("amount"), "counterparty_id": counterparty.pk},
+               agent_ids=[subject.pk])
     return publication

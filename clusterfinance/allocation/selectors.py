@@ -14,7 +14,7 @@ from agents.choices import GRADE_ORDER, grade_rank
 from agents.money import ZERO
 from agents.restrict import get_restricted_or_404
 from lending.choices import MONTHS_PER_PERIOD, ApplicationStatus, LoanStatus
-from lending.models import Application
+from lending.models import Application, LendingStanding
 
 from ..pool.choices import SourceStatus
 from ..pool.models import FundSource, PolicyPriority
@@ -37,7 +37,10 @@ def waiting_q(lender) -> Q:
 
 def queue(*, cluster, today: date | None = None) -> list[dict]:
     """The queue, ranked: best grade first, then highest policy weight, then longest waiting.
-    Each row: the application, grade, pd, policy weight, days waiting, amount, rate, term in months."""
+    Each row: the application, grade, pd, policy weight, days waiting, amount, rate, term in months,
+    and ``suspended`` (with ``suspension_reason``) when the finance company has suspended new
+    money to the firm (a penalty of its rules): such a row stays in the queue but is left out of
+    every run with the reason "suspended"."""
     today = today or timezone.localdate()
     apps = list(Application.objects.filter(waiting_q(cluster.finance_company))
                 .select_related("applicant", "product").order_by("decided_at", "pk"))
@@ -48,6 +51,9 @@ def queue(*, cluster, today: date | None = None) -> list[dict]:
                                            cluster=cluster):
         key = ("firm", p.firm_id) if p.firm_id else ("industry", p.industry_code)
         weights[key] = weights.get(key, ZERO) + p.weight
+    suspended = dict(LendingStanding.objects.filter(lender=cluster.finance_company, firm_id__in=firm_ids,
+                                                    suspended_since__isnull=False)
+                     .values_list("firm_id", "suspension_reason")) if firm_ids else {}
     rows = []
     for a in apps:
         firm = a.applicant
@@ -60,7 +66,8 @@ def queue(*, cluster, today: date | None = None) -> list[dict]:
             "pd": firm.current_pd if firm.current_pd is not None else Decimal(DEFAULT_PD[grade]),
             "policy_weight": max(Decimal(-1), min(Decimal(1), weight)),
             "waiting_days": (today - timezone.localtime(decided).date()).days,
-            "amount": amount, "rate": rate, "term_months": periods * MONTHS_PER_PERIOD[a.product.frequency]})
+            "amount": amount, "rate": rate, "term_months": periods * MONTHS_PER_PERIOD[a.product.frequency],
+            "suspended": firm.pk in suspended, "suspension_reason": suspended.get(firm.pk, "")})
     rows.sort(key=lambda r: (grade_rank(r["grade"]), -r["policy_weight"], -r["waiting_days"], r["application"].pk))
     return rows
 
@@ -89,19 +96,23 @@ def problem_build(*, cluster, run_params: dict, today: date | None = None) -> di
         if amount > 0:
             problem_sources.append({"id": str(s.pk), "name": str(s), "amount": format(amount, "f"),
                                     "cost_rate": format(s.annual_rate, "f"), "months_left": months})
+    rows = queue(cluster=cluster, today=today)
+    left_out = [{"id": str(r["application"].pk), "firm": str(r["firm"].pk), "firm_name": r["firm"].name,
+                 "amount": format(r["amount"], "f"), "grade": r["grade"], "reason": "suspended",
+                 "detail": r["suspension_reason"]} for r in rows if r["suspended"]]
     apps = [{"id": str(r["application"].pk), "firm": str(r["firm"].pk), "firm_name": r["firm"].name,
              "industry": r["firm"].industry_code or "-", "amount": format(r["amount"], "f"),
              "rate": format(r["rate"], "f"), "term_months": r["term_months"], "pd": format(r["pd"], "f"),
              "lgd": format(run_params["lgd"], "f"), "grade": r["grade"],
              "policy_weight": format(r["policy_weight"], "f"), "partial": bool(run_params["partial_allowed"])}
-            for r in queue(cluster=cluster, today=today)]
+            for r in rows if not r["suspended"]]
     constraints = {"reserve_floor": format(run_params["reserve_floor"], "f"),
                    "single_borrower_cap": format(run_params["single_borrower_cap"], "f"),
                    "industry_cap": format(run_params["industry_cap"], "f")}
     if run_params.get("min_grade"):
         constraints["min_grade"] = run_params["min_grade"]
     return {"as_of": today.isoformat(), "cash": format(cash, "f"), "sources": problem_sources,
-            "applications": apps, "constraints": constraints}
+            "applications": apps, "constraints": constraints, "left_out": left_out}
 
 
 def runs_for(*, user, cluster) -> QuerySet[AllocationRun]:
@@ -115,6 +126,8 @@ def run_for(*, user, cluster, pk) -> AllocationRun:
 
 
 ROOM = Decimal("10000")
+# Why an application of the queue was not offered to the solver at all (in the reader's language).
+LEFT_OUT_REASONS = {"suspended": _("left out: new money to its firm is suspended")}
 
 # the solver's reasons (``solver.REASONS``, plain English: the solver is pure) as pages show them
 REASON_TEXT = {
@@ -157,6 +170,11 @@ def run_report(run: AllocationRun) -> dict:
             b["constraint"], subject)
         binding.append({"constraint": b["constraint"], "subject": name, "shadow_price": price,
                         "per_room": (price * ROOM).quantize(Decimal("0.01"))})
+    for lo in run.problem.get("left_out", []):  # never offered to the solver
+        rows.append({"id": lo["id"], "firm": lo.get("firm_name", ""), "industry": "", "grade": lo.get("grade", ""),
+                     "amount": Decimal(lo.get("amount", "0")), "funded": Decimal("0.00"), "status": "left_out",
+                     "reason": lo["reason"], "reason_text": LEFT_OUT_REASONS.get(lo["reason"], lo["reason"]),
+                     "subject": lo.get("detail", ""), "execution": executed.get(lo["id"])})
     funded = [r for r in rows if r["funded"] > 0]
     return {"rows": rows, "binding": binding, "objective": Decimal(run.result.get("objective", "0")),
             "lent": Decimal(run.result.get("lent", "0")), "pool": Decimal(run.result.get("pool", "0")),

@@ -60,6 +60,12 @@ def seed(world: dict, out) -> None:
         f.current_grade = grades[f.pk]
     rated = sorted((f for f in firms[1:] if f.current_grade), key=lambda f: (GRADE_ORDER.index(f.current_grade), f.pk))
     borrowers = [firms[0]] + rated[:3]
+    # a second run keeps the firms chosen the first time (grades move between runs: the loop re-rates)
+    chosen = list(Opportunity.objects.filter(kind="direct_loan", issuer__in=firms).order_by("pk")
+                  .values_list("issuer_id", flat=True))
+    if chosen:
+        by_pk = {f.pk: f for f in firms}
+        borrowers = [by_pk[pk] for pk in dict.fromkeys(chosen)]
     owners = [users[Role.ENTERPRISE_OWNER]] + [
         _user(f"firm{i}@demo.4a1c.cn", firm, Role.ENTERPRISE_OWNER, "张企业") for i, firm in enumerate(borrowers[1:], 1)]
     needs = []

@@ -34,7 +34,7 @@ def test_pages_work_under_the_content_security_policy(browser_page, demo, settin
     assert "script-src 'self'" in response.headers["content-security-policy"]
     watch_violations()
     # ECharts (static/vendor) drew both charts into canvases
-    expect(page.locator("#chart-size canvas")).to_have_count(1)
+    expect(page.locator("#chart-lender canvas")).to_have_count(1)
     expect(page.locator("#chart-industry canvas")).to_have_count(1)
     assert page.evaluate("() => typeof window.htmx") == "object"
     screenshot(page, "csp-gov-portal")

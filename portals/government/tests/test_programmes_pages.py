@@ -67,7 +67,7 @@ def test_programme_journey_through_the_pages(world, client, second_officer):
     application.refresh_from_db()
     assert application.status == SupportApplicationStatus.PREPARED and application.amount > 30
     entries = JournalEntry.objects.count()
-    response = client.post(detail, {**review, "verb": "approve"})
+    response = client.post(detail, {**review, "verb": "approve"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and "prepared" in response.content.decode()
     client.force_login(second_officer)
     response = client.post(detail, {**review, "verb": "approve"})

@@ -20,4 +20,5 @@ STEPS = [
     "platform4a1c.demo.cross_shareholding",
     "platform4a1c.demo.collective_bond",
     "platform4a1c.demo.rotating_fund",
+    "platform4a1c.demo.settle",  # last: the night after, so a second run finds nothing new
 ]

@@ -55,16 +55,18 @@ def user_get_or_create(*, email: str, password: str | None = None, first_name: s
 
 @transaction.atomic
 def membership_create(*, user, agent: Agent, role: str, title: str = "") -> Membership:
-    membership, _created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         user=user, agent=agent, defaults={"role": role, "title": title}
     )
+    changed = created or (membership.role, membership.is_active) != (role, True)
     membership.role, membership.title, membership.is_active = role, title, True
     membership.full_clean()
     membership.save()
     if agent.group_id:
         user.groups.add(agent.group_id)
-    audit_record("membership.granted", target=f"membership:{membership.pk}", agent=agent,
-                 summary=f"{user.email} → {agent.name} ({role})", data={"user": user.pk, "role": role})
+    if changed:  # granting what the person already holds changes no permission
+        audit_record("membership.granted", target=f"membership:{membership.pk}", agent=agent,
+                     summary=f"{user.email} → {agent.name} ({role})", data={"user": user.pk, "role": role})
     user.__dict__.pop("_platform_viewer", None)
     return membership
 

@@ -236,7 +236,7 @@ def test_group_page_for_members_and_finance_company_only(world, members, called,
     group, _loan, _r = called
     url = reverse("clusterfinance:group-detail", args=[group.pk])
     client.force_login(members[0][1])
-    page = client.get(url)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")  # the page is read in English here
     assert page.status_code == 200 and "Pay my share" in page.content.decode()
     client.force_login(world.users["finance"])
     assert client.get(url).status_code == 200
@@ -290,9 +290,10 @@ def test_forming_and_applying_through_the_pages(world, members, policy, client):
     for firm, _user in others:
         client.post(url, {"action": "invite", "invitee": str(firm.pk)})
     client.force_login(others[0][1])
-    client.post(url, {"action": "accept", "controller": "张一", "controller_id_code": "p-1"})  # common control
+    client.post(url, {"action": "accept", "controller": "张一", "controller_id_code": "p-1"},  # common control
+                HTTP_ACCEPT_LANGUAGE="en")
     assert group.members.get(firm=others[0][0]).status == "invited"
-    assert "common control" in client.get(url).content.decode()
+    assert "common control" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     for i, (_f, user) in enumerate(others, start=2):
         client.force_login(user)
         client.post(url, {"action": "accept", "controller": f"控制人{i}", "controller_id_code": f"P{i}"})

@@ -162,15 +162,6 @@ def audit_chain_verify() -> ChainCheck:
 
 
 def audit_records_visible(user):
-    """The audit records ``user`` may read: a superuser all; a government supervisor those about
-    agents of its region (supervision, DESIGN.md §5); anyone else none."""
-    from .restrict import viewer_for
-
-    records = AuditRecord.objects.select_related("agent", "actor")
-    if getattr(user, "is_superuser", False):
-        return records
-    from .models import government_prefixes_q
-
-    viewer = viewer_for(user)
-    q = government_prefixes_q(viewer, "agent__region_code")
-    return records.filter(q) if viewer.region_prefixes else records.none()
+    """The audit records ``user`` may read (``AuditRecord.restrict_q``: a superuser all, a
+    government supervisor those about agents of its region, anyone else none)."""
+    return AuditRecord.objects.restrict(user).select_related("agent", "actor")

@@ -384,6 +384,8 @@ class AuditRecord(models.Model):
     chain_seq = models.PositiveBigIntegerField(_("chain position"), null=True, blank=True, unique=True)
     chain_hash = models.CharField(_("chain hash"), max_length=64, blank=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit record")
@@ -400,6 +402,12 @@ class AuditRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Audit records cannot be deleted."))
+
+    @classmethod
+    def restrict_q(cls, viewer: Viewer, action: str) -> Q:
+        """Read by the government of the region of the agent concerned (supervision); a record
+        about no agent (a system job) only by a superuser. Nobody changes one."""
+        return government_prefixes_q(viewer, "agent__region_code") if action == "view" else NOTHING
 
 
 class AuditChainHead(models.Model):

@@ -303,9 +303,9 @@ def capacity_rows(*, fund: GuaranteeFund) -> list[CapacityRow]:
     return rows
 
 
-def guarantees_covering(lender):
-    """The mutual fund's guarantees on ``lender``'s loans, each with its claim (if any): the
-    lender's side of the guarantee fund, one query."""
-    return (FundGuarantee.objects.filter(loan__lender=lender)
+def guarantees_covering(*, user, lender):
+    """The mutual fund's guarantees on ``lender``'s loans that ``user`` may see, each with its
+    claim (if any): the lender's side of the guarantee fund, one query."""
+    return (FundGuarantee.objects.restrict(user).filter(loan__lender=lender)
             .select_related("fund", "fund__cluster", "loan", "loan__borrower", "claim")
             .order_by("-pk"))

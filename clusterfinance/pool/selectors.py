@@ -172,12 +172,13 @@ def counterparties(*, cluster):
                                 status=AgentStatus.ACTIVE)
 
 
-def credit_lines_of(institution) -> list[FundSource]:
-    """The credit lines ``institution`` extends to finance companies (its side of the pool), with
-    their drawdowns and repayments prefetched: two queries whatever the number of lines."""
+def credit_lines_of(*, user, institution) -> list[FundSource]:
+    """The credit lines ``institution`` extends to finance companies (its side of the pool) that
+    ``user`` may see, with their drawdowns and repayments prefetched: two queries whatever the
+    number of lines."""
     from django.db.models import Prefetch
 
-    return list(FundSource.objects.filter(kind=SourceKind.CREDIT_LINE, counterparty=institution)
+    return list(FundSource.objects.restrict(user).filter(kind=SourceKind.CREDIT_LINE, counterparty=institution)
                 .select_related("cluster", "cluster__finance_company")
                 .prefetch_related(Prefetch("movements", queryset=SourceMovement.objects.order_by("-on", "-pk")))
                 .order_by("-opened_on", "-pk"))

@@ -44,8 +44,8 @@ def institution_desk(*, user, institution) -> dict:
     return {
         "products": list(products_for_lender(user=user, lender=institution)[:LIST]),
         "applications": applications,
-        "credit_lines": credit_lines_of(institution),
-        "guarantees": list(guarantees_covering(institution)[:LIST]),
+        "credit_lines": credit_lines_of(user=user, institution=institution),
+        "guarantees": list(guarantees_covering(user=user, lender=institution)[:LIST]),
         "reports_filed": list(reports_for(user, reporter=institution)[:LIST]),
         "business": list(publications_for(user, category=Category.BUSINESS_RECORD)
                          .filter(Q(subject=institution) | Q(publisher=institution))

@@ -20,6 +20,7 @@ from .schemes.collective_bond.models import (  # noqa: F401
     BondDefault,
     BondIssue,
     BondPayment,
+    BondRecovery,
     BondShare,
     BondSubscription,
 )

@@ -1,6 +1,8 @@
 """The collective bond issues: the issue, each firm's share, the subscriptions, the scheduled
-payments with each firm's part of them, and the guarantor's recovery claims on a firm that
-defaulted."""
+payments with each firm's part of them, the guarantor's recovery claims on a firm that
+defaulted and each amount recovered on them. Settling the issue and making each payment are
+prepared by one person of the lead and approved by another (maker-checker): who did each is
+kept on the issue and on the payment."""
 
 from __future__ import annotations
 
@@ -46,6 +48,13 @@ class BondIssue(models.Model):
     issue_date = models.DateField(_("issue date"))
     status = models.CharField(_("status"), max_length=10, choices=IssueStatus.choices, default=IssueStatus.DRAFT)
     settled_on = models.DateField(_("settled on"), null=True, blank=True)
+    # maker-checker of the settlement: PROTECT, so a preparer's record never silently vanishes
+    settle_prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                           related_name="+", verbose_name=_("settlement prepared by"))
+    settle_prepared_at = models.DateTimeField(_("settlement prepared at"), null=True, blank=True)
+    settle_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                           related_name="+", verbose_name=_("settlement approved by"))
+    settle_approved_at = models.DateTimeField(_("settlement approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 
@@ -115,6 +124,12 @@ class BondPayment(models.Model):
     coupon = models.DecimalField(_("coupon"), max_digits=18, decimal_places=2)
     principal = models.DecimalField(_("principal"), max_digits=18, decimal_places=2, default=Decimal("0.00"))
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("prepared by"))
+    prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bond payment")
@@ -148,3 +163,31 @@ class BondDefault(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id}:{self.firm_id}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What the guarantor may still recover from the firm."""
+        return self.amount - self.recovered
+
+
+class BondRecovery(models.Model):
+    """One amount the defaulting firm paid back to the guarantor on its claim (partial or the
+    rest), with who recorded it; ``BondDefault.recovered`` is their sum."""
+
+    default = models.ForeignKey(BondDefault, on_delete=models.CASCADE, related_name="recoveries",
+                                verbose_name=_("default"))
+    amount = models.DecimalField(_("amount recovered"), max_digits=18, decimal_places=2)
+    received_on = models.DateField(_("received on"))
+    outstanding_after = models.DecimalField(_("outstanding after"), max_digits=18, decimal_places=2)
+    entry_key = models.CharField(_("ledger entry"), max_length=80, unique=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+
+    class Meta:
+        verbose_name = _("recovery on a bond default")
+        verbose_name_plural = _("recoveries on bond defaults")
+        ordering = ["default_id", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.default_id}:{self.amount}"

@@ -2,8 +2,9 @@
 pages call — three member firms each within 40 % of its latest statement's net assets, a bank as
 guarantor, over-subscribed by two institutions and a private investor, allocated pro rata,
 settled into the firms' accounts; the first two semi-annual coupons are paid, the second with
-one firm defaulted and covered by the guarantor (part of it already recovered). Idempotent: the
-issue is found by its name and each step looks at the issue's state first."""
+one firm defaulted and covered by the guarantor (part of it already recovered). The settlement
+and each payment are prepared by the analyst and approved by the manager (maker-checker).
+Idempotent: the issue is found by its name and each step looks at the issue's state first."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _user_of(agent, roles):
 
 def seed(world: dict, out) -> None:
     fc, users, today = world["finance_company"], world["users"], timezone.localdate()
-    manager = users[Role.FC_MANAGER]
+    manager, analyst = users[Role.FC_MANAGER], users[Role.FC_ANALYST]
     issue = BondIssue.objects.filter(lead=fc, name=NAME).first()
     if issue is None:
         nets = services.firm_net_assets([f.pk for f in world["firms"]])
@@ -62,12 +63,17 @@ def seed(world: dict, out) -> None:
         services.issue_allocate(user=manager, issue=issue)
         issue = BondIssue.objects.get(pk=issue.pk)
     if issue.status == IssueStatus.ALLOCATED:
+        if issue.settle_prepared_by_id is None:
+            issue = services.issue_settle_prepare(user=analyst, issue=issue)
         issue = services.issue_settle(user=manager, issue=issue)
     for payment in BondPayment.objects.filter(issue=issue, paid_on__isnull=True, due_date__lte=today) \
             .order_by("number"):
         if payment.number == 2:
             last = issue.shares.order_by("-pk").first()
-            services.default_mark(user=manager, issue=issue, number=2, firm=last.firm)
+            services.default_mark(user=analyst, issue=issue, number=2, firm=last.firm)
+            payment.refresh_from_db()
+        if payment.prepared_by_id is None:
+            services.payment_prepare(user=analyst, issue=issue, number=payment.number)
         services.payment_pay(user=manager, issue=issue, number=payment.number)
     d = BondDefault.objects.filter(payment__issue=issue).first()
     if d is not None and d.recovered == 0:

@@ -1,11 +1,13 @@
 """Reads of the collective bonds: the lead's issues, one issue's page (shares, subscriptions,
-payments, defaults) and the open issues for subscribers. Each a fixed number of queries."""
+payments with who prepared and approved them, defaults with what is recovered and outstanding),
+one default's recovery page and the open issues for subscribers. Each a fixed number of
+queries."""
 
 from __future__ import annotations
 
 from django.db.models import Count, Sum
 
-from .models import BondDefault, BondIssue, BondPayment, BondShare, BondSubscription, IssueStatus
+from .models import BondDefault, BondIssue, BondPayment, BondRecovery, BondShare, BondSubscription, IssueStatus
 
 
 def issues_of_lead(lead):
@@ -19,10 +21,21 @@ def issue_page(issue: BondIssue) -> dict:
         "shares": list(BondShare.objects.filter(issue=issue).select_related("firm").order_by("pk")),
         "subscriptions": list(BondSubscription.objects.filter(issue=issue).select_related("subscriber")
                               .order_by("pk")),
-        "payments": list(BondPayment.objects.filter(issue=issue).order_by("number")),
+        "payments": list(BondPayment.objects.filter(issue=issue).select_related("prepared_by", "approved_by")
+                         .order_by("number")),
         "defaults": list(BondDefault.objects.filter(payment__issue=issue).select_related("firm", "guarantor",
                                                                                            "payment")),
     }
+
+
+def default_of_issue(issue: BondIssue, pk) -> BondDefault | None:
+    """One default of ``issue`` (None when it is another issue's: the page answers 404)."""
+    return BondDefault.objects.filter(payment__issue=issue, pk=pk).select_related("firm", "guarantor", "payment") \
+        .first()
+
+
+def recoveries_of(default: BondDefault) -> list[BondRecovery]:
+    return list(BondRecovery.objects.filter(default=default).select_related("recorded_by").order_by("pk"))
 
 
 def open_issues(subscriber):

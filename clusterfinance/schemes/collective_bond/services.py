@@ -18,6 +18,14 @@
   defaulted (``default_mark``) is paid for by the guarantor, which holds a recovery claim
   (guarantor: placements +) recovered by ``claim_recover``. The total is paid out to the holders
   pro rata to their allocations, to the fen: what comes in goes out, no cent lost or created.
+* Maker-checker: the settlement is prepared (``issue_settle_prepare``) by one of the lead's
+  people and ``issue_settle`` is its approval by a manager of the lead who did not prepare it;
+  likewise each payment (``payment_prepare``, then ``payment_pay``). ``preparation_withdraw``
+  sends a preparation back; marking a default on a prepared payment sends it back too (the
+  approver must approve what was prepared).
+* ``claim_recover``: the lead records an amount the defaulting firm paid back to the guarantor
+  (one ``BondRecovery`` and one ledger entry each), never more than is outstanding; each recovery
+  is disclosed beside the default (``collective_bond_recovery``).
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agents.capabilities import require
+from agents.capabilities import four_eyes_check, require
 from agents.choices import AgentKind
 from agents.models import Agent, cluster_members_q
 from agents.money import ZERO, format_yuan, money_sum, parse_amount, quantize
@@ -44,8 +52,17 @@ from lending.ledger.services import Leg, money_move, transfer_post
 from lending.schedules import add_months
 
 from . import suitability
-from .models import BondDefault, BondIssue, BondPayment, BondRisk, BondShare, BondSubscription, IssueStatus
-from .permissions import LEAD_BOND, SUBSCRIBE_BOND
+from .models import (
+    BondDefault,
+    BondIssue,
+    BondPayment,
+    BondRecovery,
+    BondRisk,
+    BondShare,
+    BondSubscription,
+    IssueStatus,
+)
+from .permissions import APPROVE_BOND, LEAD_BOND, SUBSCRIBE_BOND
 
 DEFAULT_SHARE_CAP = Decimal("0.4000")
 SUBSCRIBER_KINDS = (AgentKind.INSTITUTION, AgentKind.INVESTOR)
@@ -273,13 +290,41 @@ def _post(key: str, on, legs: dict[tuple[int, str], Decimal], *, user, memo: str
                          user=user)
 
 
+def _approver_acts(user, issue: BondIssue, maker_id, what: str) -> None:
+    """The checker's gate: a manager of the lead, not the person who prepared ``what``."""
+    require(user, issue.lead, APPROVE_BOND)
+    if maker_id is None:
+        raise ValidationError(_("%(what)s is not prepared yet: one of the finance company's people prepares it, "
+                                "another approves it.") % {"what": what}, code="not_prepared")
+    four_eyes_check(agent=issue.lead, maker_id=maker_id, checker=user,
+                    message=_("You prepared this yourself; another manager of the finance company must approve "
+                              "it (maker-checker)."))
+
+
 @transaction.atomic
-def issue_settle(*, user, issue: BondIssue, on=None) -> BondIssue:
-    """The holders' money to the firms by their shares, one ledger entry; each subscription
-    disclosed (private investors' to the government only, institutions' to members)."""
+def issue_settle_prepare(*, user, issue: BondIssue) -> BondIssue:
+    """The maker step of the settlement: one of the lead's people checks the allocation and
+    asks for the settlement; a manager who is someone else approves it (``issue_settle``)."""
     issue = _lock(issue)
     _lead_acts(user, issue)
     _status(issue, IssueStatus.ALLOCATED)
+    if issue.settle_prepared_by_id is not None:
+        raise ValidationError(_("The settlement is already prepared and waits for its approval."), code="prepared")
+    issue.settle_prepared_by, issue.settle_prepared_at = user, timezone.now()
+    issue.save(update_fields=["settle_prepared_by", "settle_prepared_at"])
+    return issue
+
+
+@transaction.atomic
+def issue_settle(*, user, issue: BondIssue, on=None) -> BondIssue:
+    """The checker step: a manager of the lead other than the preparer approves the prepared
+    settlement, which then moves the holders' money to the firms by their shares in one ledger
+    entry; each subscription disclosed (private investors' to the government only,
+    institutions' to members)."""
+    issue = _lock(issue)
+    _lead_acts(user, issue)
+    _status(issue, IssueStatus.ALLOCATED)
+    _approver_acts(user, issue, issue.settle_prepared_by_id, _("The settlement"))
     on = on or issue.issue_date
     subs = [s for s in BondSubscription.objects.filter(issue=issue).select_related("subscriber").order_by("pk")
             if s.allocated]
@@ -293,7 +338,8 @@ def issue_settle(*, user, issue: BondIssue, on=None) -> BondIssue:
         legs[(sh.firm_id, P.NOTES_ISSUED)] -= sh.amount
     _post(f"bond_settle:{issue.pk}", on, legs, user=user, memo=f"collective bond settled: {issue.name}")
     issue.status, issue.settled_on = IssueStatus.SETTLED, on
-    issue.save(update_fields=["status", "settled_on"])
+    issue.settle_approved_by, issue.settle_approved_at = user, timezone.now()
+    issue.save(update_fields=["status", "settled_on", "settle_approved_by", "settle_approved_at"])
     for s in subs:
         private = s.subscriber.kind == AgentKind.INVESTOR
         business_record_publish(
@@ -316,10 +362,65 @@ def default_mark(*, user, issue: BondIssue, number: int, firm) -> BondDefault:
         raise ValidationError(_("This payment is not open."), code="payment")
     if not BondShare.objects.filter(issue=issue, firm=firm).exists():
         raise ValidationError({"firm": _("This firm has no share of the issue.")}, code="no_share")
-    d, _created = BondDefault.objects.get_or_create(payment=payment, firm=firm,
-                                                    defaults={"guarantor_id": issue.guarantor_id_or_lead,
-                                                              "marked_by": user})
+    d, created = BondDefault.objects.get_or_create(payment=payment, firm=firm,
+                                                   defaults={"guarantor_id": issue.guarantor_id_or_lead,
+                                                             "marked_by": user})
+    if created and payment.prepared_by_id is not None:  # the approver must see what is approved
+        _unprepare(payment)
     return d
+
+
+def _unprepare(payment: BondPayment) -> None:
+    payment.prepared_by, payment.prepared_at = None, None
+    payment.save(update_fields=["prepared_by", "prepared_at"])
+
+
+def _open_payment(issue: BondIssue, number) -> BondPayment:
+    payments = list(BondPayment.objects.filter(issue=issue).order_by("number"))
+    payment = next((p for p in payments if p.number == number), None)
+    if payment is None or payment.paid_on is not None:
+        raise ValidationError(_("This payment is not open."), code="payment")
+    if any(p.paid_on is None for p in payments if p.number < number):
+        raise ValidationError(_("Pay the earlier payments first."), code="order")
+    return payment
+
+
+@transaction.atomic
+def payment_prepare(*, user, issue: BondIssue, number: int) -> BondPayment:
+    """The maker step of payment ``number``: one of the lead's people asks for it (the defaults
+    marked on it are part of what is prepared); a manager who is someone else approves it."""
+    issue = _lock(issue)
+    _lead_acts(user, issue)
+    _status(issue, IssueStatus.SETTLED)
+    payment = _open_payment(issue, number)
+    if payment.prepared_by_id is not None:
+        raise ValidationError(_("Payment %(n)s is already prepared and waits for its approval.") % {"n": number},
+                              code="prepared")
+    payment.prepared_by, payment.prepared_at = user, timezone.now()
+    payment.save(update_fields=["prepared_by", "prepared_at"])
+    return payment
+
+
+@transaction.atomic
+def preparation_withdraw(*, user, issue: BondIssue, number: int | None = None) -> BondIssue:
+    """Send back the prepared settlement (``number`` None) or payment ``number`` without
+    approving it; any of the lead's people may (the preparer to correct it, a manager to refuse
+    it). Nothing is posted."""
+    issue = _lock(issue)
+    _lead_acts(user, issue)
+    if number is None:
+        _status(issue, IssueStatus.ALLOCATED)
+        if issue.settle_prepared_by_id is None:
+            raise ValidationError(_("The settlement is not prepared."), code="not_prepared")
+        issue.settle_prepared_by, issue.settle_prepared_at = None, None
+        issue.save(update_fields=["settle_prepared_by", "settle_prepared_at"])
+        return issue
+    _status(issue, IssueStatus.SETTLED)
+    payment = BondPayment.objects.filter(issue=issue, number=number, paid_on__isnull=True).first()
+    if payment is None or payment.prepared_by_id is None:
+        raise ValidationError(_("This payment is not prepared."), code="not_prepared")
+    _unprepare(payment)
+    return issue
 
 
 def firm_parts(issue: BondIssue, payment: BondPayment, shares: list[BondShare]) -> list[tuple[BondShare, Decimal,
@@ -331,17 +432,14 @@ def firm_parts(issue: BondIssue, payment: BondPayment, shares: list[BondShare]) 
 
 @transaction.atomic
 def payment_pay(*, user, issue: BondIssue, number: int, on=None) -> BondPayment:
-    """Collect payment ``number`` from the firms (the guarantor for a defaulted firm) and pay it
-    out to the holders pro rata, in one balanced ledger entry (see the module docstring)."""
+    """The checker step of payment ``number``: a manager of the lead other than the preparer
+    approves it; then it is collected from the firms (the guarantor for a defaulted firm) and
+    paid out to the holders pro rata, in one balanced ledger entry (see the module docstring)."""
     issue = _lock(issue)
     _lead_acts(user, issue)
     _status(issue, IssueStatus.SETTLED)
-    payments = list(BondPayment.objects.filter(issue=issue).order_by("number"))
-    payment = next((p for p in payments if p.number == number), None)
-    if payment is None or payment.paid_on is not None:
-        raise ValidationError(_("This payment is not open."), code="payment")
-    if any(p.paid_on is None for p in payments if p.number < number):
-        raise ValidationError(_("Pay the earlier payments first."), code="order")
+    payment = _open_payment(issue, number)
+    _approver_acts(user, issue, payment.prepared_by_id, _("Payment %(n)s") % {"n": number})
     on = on or payment.due_date
     shares = list(BondShare.objects.filter(issue=issue).select_related("firm").order_by("pk"))
     holders = list(BondSubscription.objects.filter(issue=issue, allocated__gt=0).order_by("pk"))
@@ -368,8 +466,8 @@ def payment_pay(*, user, issue: BondIssue, number: int, on=None) -> BondPayment:
         legs[(h.subscriber_id, P.INTEREST_INCOME)] -= c
         legs[(h.subscriber_id, P.PLACEMENTS)] -= p
     _post(f"bond_payment:{payment.pk}", on, legs, user=user, memo=f"collective bond {issue.name} payment {number}")
-    payment.paid_on = on
-    payment.save(update_fields=["paid_on"])
+    payment.paid_on, payment.approved_by, payment.approved_at = on, user, timezone.now()
+    payment.save(update_fields=["paid_on", "approved_by", "approved_at"])
     BondDefault.objects.bulk_update(list(defaults.values()), ["amount"])
     if payment.principal > ZERO:
         issue.status = IssueStatus.REDEEMED
@@ -394,21 +492,58 @@ def payment_pay(*, user, issue: BondIssue, number: int, on=None) -> BondPayment:
 
 
 @transaction.atomic
-def claim_recover(*, user, default: BondDefault, amount, on=None) -> BondDefault:
-    """The firm repays the guarantor (part of) what it paid for it."""
+def claim_recover(*, user, default: BondDefault, amount, on=None, seen_recovered=None) -> BondDefault:
+    """Record that the defaulting firm paid ``amount`` back to the guarantor on ``on`` (today
+    by default): the lead's people record it for the guarantor. One ``BondRecovery``, one ledger
+    entry (firm deposits → guarantor placements) and one disclosure beside the default; refused
+    with nothing written when the amount is not a positive amount of fen or is more than is
+    outstanding. ``seen_recovered`` (what the page showed as recovered) refuses a second,
+    accidental submission of the same form."""
     d = BondDefault.objects.select_for_update(of=("self",)).select_related("payment__issue__lead", "firm", "guarantor") \
         .get(pk=default.pk)
-    _lead_acts(user, d.payment.issue)
-    amount = parse_amount(amount)
-    left = d.amount - d.recovered
+    issue = d.payment.issue
+    _lead_acts(user, issue)
+    if d.payment.paid_on is None or d.amount <= ZERO:
+        raise ValidationError(_("The guarantor has not paid for this firm yet: there is nothing to recover."),
+                              code="not_covered")
+    if seen_recovered is not None and quantize(_decimal(seen_recovered, "amount", _("Reload the page."))) \
+            != d.recovered:
+        raise ValidationError(_("The claim changed since the page was opened (%(recovered)s is now recovered); "
+                                "check the outstanding amount and try again.")
+                              % {"recovered": format_yuan(d.recovered)}, code="stale")
+    try:
+        amount = parse_amount(amount)
+    except ValidationError as exc:
+        raise ValidationError({"amount": exc.messages}, code="invalid") from None
+    left = d.outstanding
     if amount > left:
         raise ValidationError({"amount": _("Only %(left)s is left to recover.") % {"left": format_yuan(left)}},
                               code="over")
-    n = BondDefault.objects.filter(pk=d.pk).values_list("recovered", flat=True).first()
-    key = f"bond_recovery:{d.pk}:{n}"
-    money_move(idempotency_key=key, on=on or timezone.localdate(), amount=amount, payer=d.firm,
+    today, paid = timezone.localdate(), d.payment.paid_on
+    on = on or today
+    # a payment may be booked on its (later) due date; only then may a recovery be dated after today
+    if on > max(today, paid):
+        raise ValidationError({"received_on": _("A recovery cannot be dated in the future.")}, code="future")
+    if on < paid <= today:
+        raise ValidationError({"received_on": _("A recovery cannot be dated before the guarantor paid for the firm "
+                                                "(%(paid)s).") % {"paid": d.payment.paid_on.isoformat()}},
+                              code="before")
+    key = f"bond_recovery:{d.pk}:{d.recovered}"
+    money_move(idempotency_key=key, on=on, amount=amount, payer=d.firm,
                payer_purpose=P.DEPOSITS, payee=d.guarantor, payee_purpose=P.PLACEMENTS, reference=key, user=user,
                memo=f"bond recovery from {d.firm.name}"[:200])
     d.recovered += amount
     d.save(update_fields=["recovered"])
+    recovery = BondRecovery(default=d, amount=amount, received_on=on, outstanding_after=d.outstanding,
+                            entry_key=key, recorded_by=user)
+    recovery.full_clean()
+    recovery.save()
+    business_record_publish(
+        link="3", kind="collective_bond_recovery", subject=d.firm, counterparty=d.guarantor,
+        title=_("Repaid the guarantor for the default on payment %(n)s of the collective bond “%(issue)s”")
+        % {"n": d.payment.number, "issue": issue.name}, amount=amount,
+        data={"issue_id": issue.pk, "payment": d.payment.number, "default_id": d.pk, "recovery_id": recovery.pk,
+              "covered": str(d.amount), "recovered": str(d.recovered), "outstanding": str(d.outstanding),
+              "received_on": on.isoformat()},
+        key=f"bond_recovery:{recovery.pk}", counterparty_role="guarantor", visibility=Visibility.MEMBERS)
     return d

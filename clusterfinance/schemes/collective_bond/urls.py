@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.IssueListView.as_view(), name="bonds"),
     path("market/", views.MarketView.as_view(), name="bonds-market"),
     path("<int:pk>/", views.IssueDetailView.as_view(), name="bond-detail"),
+    path("<int:pk>/defaults/<int:default_pk>/recover/", views.RecoveryView.as_view(), name="bond-recover"),
 ]

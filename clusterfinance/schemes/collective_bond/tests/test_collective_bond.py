@@ -72,7 +72,14 @@ def settled(world, firms):
     services.subscribe(user=world.users["institution"], issue=b, subscriber=world.bank, amount="900000.00")
     services.subscribe(user=world.users["investor"], issue=b, subscriber=world.investor, amount="300000.00")
     services.issue_allocate(user=world.users["finance"], issue=b)
+    services.issue_settle_prepare(user=world.users["finance_analyst"], issue=b)
     return services.issue_settle(user=world.users["finance"], issue=b)
+
+
+def pay(world, b, number):
+    """Payment ``number`` prepared by the analyst and approved by the manager (maker-checker)."""
+    services.payment_prepare(user=world.users["finance_analyst"], issue=b, number=number)
+    return services.payment_pay(user=world.users["finance"], issue=b, number=number)
 
 
 def test_share_above_the_cap_of_net_assets_refused_nothing_written(world):
@@ -118,13 +125,13 @@ def test_oversubscribed_allocation_and_settlement_balanced(world, firms):
 def test_coupons_principal_and_default_covered_to_the_fen(world, firms):
     b = settled(world, firms)
     fc = world.users["finance"]
-    p1 = services.payment_pay(user=fc, issue=b, number=1)
+    p1 = pay(world, b, 1)
     # each firm's coupon: share × 6.5 % ÷ 2 to the fen
     assert p1.coupon == D("10833.33") * 3  # 333,333.34 × 0.0325 = 10,833.33355
     assert balance(world.bank, P.INTEREST_INCOME) + balance(world.investor, P.INTEREST_INCOME) == -p1.coupon
     services.default_mark(user=fc, issue=b, number=2, firm=firms[1])
     guarantor_cash = balance(world.bank, P.CASH)
-    services.payment_pay(user=fc, issue=b, number=2)
+    pay(world, b, 2)
     d = BondDefault.objects.get()
     assert d.amount == D("10833.33") + D("333333.33") and d.guarantor_id == world.bank.pk
     assert balance(firms[1], P.CASH) == D("333333.33") - D("10833.33")  # paid only the first coupon
@@ -147,7 +154,7 @@ def test_coupons_principal_and_default_covered_to_the_fen(world, firms):
 
 def test_payment_entry_balances(world, firms):
     b = settled(world, firms)
-    p = services.payment_pay(user=world.users["finance"], issue=b, number=1)
+    p = pay(world, b, 1)
     entry = JournalEntry.objects.get(idempotency_key=f"bond_payment:{p.pk}")
     assert sum(entry.postings.values_list("amount", flat=True)) == 0
 

@@ -41,7 +41,9 @@ class GroupStatus(models.TextChoices):
 
 
 class LoanGroup(models.Model):
-    """A group of member firms that chose each other; formed when enough members accepted."""
+    """A group of member firms that chose each other; formed when enough members accepted.
+    Dissolved (``dissolved_at``) when every accepted member agreed or the finance company decided,
+    and only once no member owes a group loan and no call is open; its loans and calls stay."""
 
     finance_company = models.ForeignKey("agents.Agent", on_delete=models.PROTECT, related_name="+",
                                         verbose_name=_("finance company"))
@@ -51,6 +53,10 @@ class LoanGroup(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     formed_at = models.DateTimeField(_("formed at"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    dissolved_at = models.DateTimeField(_("dissolved at"), null=True, blank=True)
+    dissolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("dissolved by"))
+    dissolution_reason = models.CharField(_("reason for the dissolution"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("loan group")
@@ -81,6 +87,9 @@ class GroupMember(models.Model):
     controller_key = models.CharField(max_length=60, blank=True, db_index=True)
     invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # an accepted member's agreement to dissolve the group (withdrawn → None); the group is
+    # dissolved when every accepted member has agreed
+    dissolve_agreed_at = models.DateTimeField(_("agreed to dissolve at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("group member")

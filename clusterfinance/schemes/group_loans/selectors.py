@@ -5,11 +5,15 @@ number of queries whatever the number of rows."""
 from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
+from agents.choices import AgentKind
+from agents.models import AuditRecord, cluster_members_q
 from agents.money import ZERO
-from lending.models import Loan
+from lending.choices import ApplicationStatus, BorrowerKind, LoanStatus
+from lending.models import Application, Loan, Product
 
-from .models import CallStatus, GroupLoan, GroupMember, JointLiabilityCall, LoanGroup, MemberStatus
+from .models import CallStatus, GroupLoan, GroupMember, GroupStatus, JointLiabilityCall, LoanGroup, MemberStatus
 
 
 def groups_of_finance_company(fc):
@@ -59,3 +63,63 @@ def open_calls_of(firm):
 
 def paid_calls_total(group: LoanGroup):
     return JointLiabilityCall.objects.filter(group=group, status=CallStatus.PAID).aggregate(t=Sum("paid_amount"))["t"]
+
+
+# --- the policy: the products it may name, its history ------------------------------------------
+
+POLICY_CHANGED = "group_policy.changed"  # the audit log's action for a change of a group policy
+
+
+def policy_products(fc):
+    """The products a group policy may name: open products for member firms lent by the finance
+    company itself or by an institution taking part in its cluster (docs/decisions.md)."""
+    institutions = cluster_members_q(finance_company=fc, field="lender_id", kind=AgentKind.INSTITUTION)
+    return (Product.objects.filter(Q(lender=fc) | institutions, is_active=True, borrower_kind=BorrowerKind.ENTERPRISE,
+                                   lender__status="active")
+            .select_related("lender").order_by("-lender__kind", "lender__name", "name"))
+
+
+def policy_history(fc, limit: int = 20):
+    """The audit records of the changes to ``fc``'s group policy, newest first: the finance
+    company's own record of its own policy (the full audit log stays the supervisors', through
+    ``restrict()``). One query."""
+    return list(AuditRecord.objects.filter(action=POLICY_CHANGED, agent=fc).select_related("actor")
+                .order_by("-at", "-id")[:limit])
+
+
+def formed_groups_outside(fc, *, min_members: int, max_members: int) -> int:
+    """How many formed groups of ``fc`` have fewer or more accepted members than the limits."""
+    return (LoanGroup.objects.filter(finance_company=fc, status=GroupStatus.ACTIVE)
+            .annotate(n=Count("members", filter=Q(members__status=MemberStatus.ACCEPTED)))
+            .filter(Q(n__lt=min_members) | Q(n__gt=max_members)).count())
+
+
+# --- dissolution ----------------------------------------------------------------------------------
+
+# an application not yet decided or contracted, a loan not yet repaid (a written-off loan is out of
+# the scheme: the nightly calls run on loans being repaid only)
+OPEN_APPLICATION = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
+                    ApplicationStatus.APPROVED)
+OWING_LOAN = (LoanStatus.CONTRACTED, LoanStatus.ACTIVE)
+
+
+def dissolution_blockers(group: LoanGroup) -> list[str]:
+    """Why ``group`` may not be dissolved now (empty: it may): a member's group loan still owed
+    (contracted or being repaid), an application filed with the group still open, an open call.
+    Three queries."""
+    reasons = []
+    owing = sorted(set(Loan.objects.filter(application_id__in=GroupLoan.objects.filter(group=group)
+                                           .values("application_id"), status__in=OWING_LOAN)
+                       .values_list("borrower__name", flat=True)))
+    if owing:
+        reasons.append(_("Group loans are still owed by: %(firms)s.") % {"firms": "、".join(owing)})
+    pending = sorted(set(Application.objects.filter(pk__in=GroupLoan.objects.filter(group=group)
+                                                    .values("application_id"), status__in=OPEN_APPLICATION)
+                         .values_list("applicant__name", flat=True)))
+    if pending:
+        reasons.append(_("Applications filed with the group are still open: %(firms)s.")
+                       % {"firms": "、".join(pending)})
+    n_open = JointLiabilityCall.objects.filter(group=group, status=CallStatus.OPEN).count()
+    if n_open:
+        reasons.append(_("Joint-liability calls of the group still open: %(n)s.") % {"n": n_open})
+    return reasons

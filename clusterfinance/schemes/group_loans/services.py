@@ -143,6 +143,12 @@ def _lock_group(group: LoanGroup) -> LoanGroup:
     return LoanGroup.objects.select_for_update().get(pk=group.pk)
 
 
+def _refuse_dissolved(group: LoanGroup) -> None:
+    if group.status == GroupStatus.DISSOLVED:
+        raise ValidationError(_("The group is dissolved; it takes no new members or applications."),
+                              code="dissolved")
+
+
 @transaction.atomic
 def member_invite(*, user, group: LoanGroup, inviter, invitee) -> GroupMember:
     """``inviter`` (an accepted member) invites ``invitee`` (a member firm of the same cluster)."""
@@ -150,6 +156,7 @@ def member_invite(*, user, group: LoanGroup, inviter, invitee) -> GroupMember:
     group = _lock_group(group)
     if not GroupMember.objects.filter(group=group, firm=inviter, status=MemberStatus.ACCEPTED).exists():
         raise PermissionDenied(_("Only a member of the group may invite."))
+    _refuse_dissolved(group)
     if group.status != GroupStatus.FORMING:
         raise ValidationError(_("Members are invited only while the group is forming."), code="status")
     if invitee.pk == inviter.pk or invitee.kind != AgentKind.ENTERPRISE or _firm_fc(invitee).pk != group.finance_company_id:
@@ -182,6 +189,7 @@ def member_answer(*, user, group: LoanGroup, firm, accept: bool, controller: str
     member = GroupMember.objects.select_for_update().filter(group=group, firm=firm).first()
     if member is None or member.status != MemberStatus.INVITED:
         raise ValidationError(_("Your firm has no open invitation to this group."), code="not_invited")
+    _refuse_dissolved(group)
     if group.status != GroupStatus.FORMING:
         raise ValidationError(_("The group is no longer forming."), code="status")
     if accept:
@@ -206,6 +214,7 @@ def group_form(*, user, group: LoanGroup, firm) -> LoanGroup:
     group = _lock_group(group)
     if group.founder_id != firm.pk:
         raise PermissionDenied(_("Only the firm that founded the group may form it."))
+    _refuse_dissolved(group)
     if group.status != GroupStatus.FORMING:
         raise ValidationError(_("The group is already formed."), code="status")
     policy = policy_for(group.finance_company)
@@ -233,6 +242,8 @@ def group_loan_apply(*, user, group: LoanGroup, firm, amount, periods, purpose: 
     """``firm``'s own application under the group's product, filed as part of the group (the
     lender's new-money gates apply: a held group is refused with the reason, nothing written)."""
     require(user, firm, ACT_FOR_GROUP)
+    group = _lock_group(group)  # a dissolution waits for this application, and then sees it
+    _refuse_dissolved(group)
     if group.status != GroupStatus.ACTIVE:
         raise ValidationError(_("The group must be formed before its members apply."), code="status")
     if not GroupMember.objects.filter(group=group, firm=firm, status=MemberStatus.ACCEPTED).exists():

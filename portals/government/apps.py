@@ -17,3 +17,9 @@ class GovernmentConfig(AppConfig):
         from . import capabilities_oversight, tasks_compliance  # noqa: F401
 
         capabilities_oversight.declare()
+        # the subsidies a firm may count on, for the adviser's cost of credit (lending.subsidies)
+        from lending.subsidies import subsidy_source_register
+
+        from .selectors_programmes import subsidy_offers
+
+        subsidy_source_register(subsidy_offers, name="government.programmes")

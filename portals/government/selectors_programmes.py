@@ -136,3 +136,26 @@ def firm_invitations(firm: Agent):
 def policies_of(government: Agent):
     return list(Publication.objects.filter(subject=government, category=Category.POLICY, is_current=True)
                 .order_by("-published_at", "-pk")[:100])
+
+
+def subsidy_offers(firm: Agent, on) -> list:
+    """The subsidies ``firm`` may count on for a loan it takes on ``on``: the open interest and
+    guarantee-fee programmes over its region that it is eligible for now, whose period has not
+    ended and whose budget is not spent (``lending.subsidies``'s source; the adviser reads it)."""
+    from decimal import Decimal
+
+    from django.urls import reverse
+
+    from lending.subsidies import GUARANTEE_FEE, INTEREST, SubsidyOffer
+
+    kinds = {ProgrammeKind.INTEREST_SUBSIDY: INTEREST, ProgrammeKind.GUARANTEE_FEE_SUBSIDY: GUARANTEE_FEE}
+    programmes = [p for p in programmes_for(firm).filter(period_end__gte=on, share__gt=0) if p.kind in kinds]
+    if not programmes:
+        return []
+    member_of = set(current_cluster_ids(firm).values_list("cluster_id", flat=True))
+    budgets = budgets_of(p.pk for p in programmes)
+    return [SubsidyOffer(kind=kinds[p.kind], title=p.title, grantor=p.government.name, share=Decimal(p.share),
+                         period_start=p.period_start, period_end=p.period_end,
+                         url=reverse("government:programme-apply", kwargs={"pk": p.pk}))
+            for p in programmes
+            if budgets[p.pk].left > 0 and not eligibility_problems(p, firm, member_of=member_of)]

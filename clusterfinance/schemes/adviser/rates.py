@@ -3,7 +3,7 @@ as an effective annual rate ``(1 + monthly IRR) ** 12 - 1``. Only the rate is a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from scipy.optimize import brentq
@@ -11,18 +11,21 @@ from scipy.optimize import brentq
 from lending.choices import MONTHS_PER_PERIOD, RepaymentMethod
 
 
-def schedule_cash_flows(*, schedule, upfront_costs: Decimal) -> list[Decimal]:
+def schedule_cash_flows(*, schedule, upfront_costs: Decimal,
+                        refund: Callable[[object], Decimal] | None = None) -> list[Decimal]:
     """The borrower's cash flows by month: month 0 the principal received less the fees paid at
-    the start, then minus each instalment in the month it falls due (quarterly ones every third)."""
+    the start, then minus each instalment in the month it falls due (quarterly ones every third),
+    plus what ``refund(instalment)`` gives back with it (an interest subsidy)."""
     step = MONTHS_PER_PERIOD[schedule.frequency]
     months = step * schedule.periods
     flows = [Decimal(0)] * (months + 1)
     flows[0] = schedule.principal - upfront_costs
-    if schedule.method == RepaymentMethod.BULLET:  # one instalment at maturity
-        flows[months] -= schedule[0].total
-    else:
-        for row in schedule:
-            flows[row.period * step] -= row.total
+    rows = [(months, schedule[0])] if schedule.method == RepaymentMethod.BULLET \
+        else [(row.period * step, row) for row in schedule]  # a bullet: one instalment at maturity
+    for month, row in rows:
+        flows[month] -= row.total
+        if refund is not None:
+            flows[month] += refund(row)
     return flows
 
 

@@ -28,6 +28,7 @@ from lending.schedules import build_schedule
 from lending.selectors import products_for_borrower
 from lending.services.applications import check_grade, discounted_rate
 from lending.services.private_lending import investor_owed_by, is_natural_person, private_lending_caps_for
+from lending.subsidies import GUARANTEE_FEE, INTEREST, SubsidyOffer, best_share, subsidy_offers_for
 
 from ...guarantees.models import GuaranteeFund
 from .rates import effective_annual_rate, schedule_cash_flows
@@ -72,6 +73,9 @@ class Option:
     days: int | None = None
     apply_url: str = ""
     available: bool = True
+    subsidy: Decimal = ZERO  # what the government's programmes give back over the term
+    subsidies: list[SubsidyOffer] = field(default_factory=list)
+    ear_unsubsidised: float | None = None
 
     @property
     def rate_percent(self) -> str:
@@ -85,6 +89,10 @@ class Option:
     def ear_percent(self) -> str:
         return "" if self.ear is None else f"{self.ear * 100:.2f}"
 
+    @property
+    def ear_unsubsidised_percent(self) -> str:
+        return "" if self.ear_unsubsidised is None or not self.subsidy else f"{self.ear_unsubsidised * 100:.2f}"
+
 
 def _kind_title(kind: str) -> str:
     return {"finance_company": _("Finance company loan"), "institution": _("Institution loan"),
@@ -92,7 +100,8 @@ def _kind_title(kind: str) -> str:
             "rotating_fund": _("Mutual credit fund in rotation"), "bond": _("Share of a collective bond")}[kind]
 
 
-def _product_option(*, product, firm, need: Need, kind: str, standing, hold, start: date) -> Option:
+def _product_option(*, product, firm, need: Need, kind: str, standing, hold, start: date,
+                    offers: list[SubsidyOffer]) -> Option:
     option = Option(kind=kind, title=f"{_kind_title(kind)} · {product.name}", lender_name=product.lender.name,
                     product=product, days=days_to_money(kind))
     reasons = option.reasons
@@ -121,7 +130,7 @@ def _product_option(*, product, firm, need: Need, kind: str, standing, hold, sta
         and product.min_amount <= need.amount <= product.max_amount
     if terms_fit:  # the cost is shown even when the grade or the lender refuses
         try:
-            _cost(option, product=product, amount=need.amount, periods=periods, start=start)
+            _cost(option, product=product, amount=need.amount, periods=periods, start=start, offers=offers)
         except ValidationError as exc:
             reasons.extend(exc.messages)
     option.eligible = not reasons
@@ -131,13 +140,38 @@ def _product_option(*, product, firm, need: Need, kind: str, standing, hold, sta
     return option
 
 
-def _cost(option: Option, *, product, amount: Decimal, periods: int, start: date) -> None:
-    """The schedule, the cash flows and their effective annual rate, written on ``option``."""
+def _cost(option: Option, *, product, amount: Decimal, periods: int, start: date,
+          offers: list[SubsidyOffer]) -> None:
+    """The schedule, the cash flows and their effective annual rate, written on ``option``; with
+    the subsidies the firm may count on (``lending.subsidies``): each instalment due in an interest
+    programme's period gets the programme's share of its interest back, and a guarantee fee paid
+    in a guarantee-fee programme's period its share of the fee — the best programme of each kind,
+    counted in the month the firm pays (docs/decisions.md, "The adviser counts subsidies")."""
     schedule = build_schedule(principal=amount, annual_rate=option.annual_rate, periods=periods,
                               method=product.method, frequency=product.frequency, start=start,
                               instalment_multiple=product.instalment_multiple)
     upfront = option.fees + option.guarantee_fee
-    option.ear = effective_annual_rate(schedule_cash_flows(schedule=schedule, upfront_costs=upfront))
+    used: dict[str, SubsidyOffer] = {}
+
+    def interest_back(row) -> Decimal:
+        share, offer = best_share(offers, INTEREST, row.due_date)
+        if offer is None:
+            return ZERO
+        used.setdefault(offer.title, offer)
+        return quantize(share * row.interest)
+
+    fee_back = ZERO
+    if option.guarantee_fee:
+        share, offer = best_share(offers, GUARANTEE_FEE, start)
+        if offer is not None:
+            fee_back = quantize(share * option.guarantee_fee)
+            used.setdefault(offer.title, offer)
+    plain = schedule_cash_flows(schedule=schedule, upfront_costs=upfront)
+    flows = schedule_cash_flows(schedule=schedule, upfront_costs=upfront - fee_back, refund=interest_back)
+    option.subsidy = sum(flows, ZERO) - sum(plain, ZERO)
+    option.subsidies = list(used.values())
+    option.ear_unsubsidised = effective_annual_rate(plain)
+    option.ear = effective_annual_rate(flows) if option.subsidy else option.ear_unsubsidised
     option.payment = schedule.first_payment
     if product.frequency != "monthly":
         option.payment_note = _("per quarter")
@@ -145,10 +179,11 @@ def _cost(option: Option, *, product, amount: Decimal, periods: int, start: date
         option.payment_note = _("once, at maturity")
     elif schedule.first_payment != schedule.last_payment:
         option.payment_note = _("first instalment")
-    option.total_cost = schedule.total_interest + upfront
+    option.total_cost = schedule.total_interest + upfront - option.subsidy
 
 
-def _guaranteed(base: Option, *, fund: GuaranteeFund, product, need: Need, start: date) -> Option:
+def _guaranteed(base: Option, *, fund: GuaranteeFund, product, need: Need, start: date,
+                offers: list[SubsidyOffer]) -> Option:
     """The same product with the mutual fund's guarantee: its fee (coverage × amount × fee rate a
     year × the term in years, paid at the start) is part of the cost."""
     option = Option(**{**base.__dict__, "reasons": list(base.reasons)})
@@ -163,7 +198,8 @@ def _guaranteed(base: Option, *, fund: GuaranteeFund, product, need: Need, start
         "amount": f"{guaranteed:,.2f}", "coverage": f"{fund.coverage_cap * 100:.0f}"}
     if base.ear is not None:
         step = MONTHS_PER_PERIOD[product.frequency]
-        _cost(option, product=product, amount=need.amount, periods=need.months // step, start=start)
+        _cost(option, product=product, amount=need.amount, periods=need.months // step, start=start,
+              offers=offers)
     return option
 
 
@@ -181,13 +217,14 @@ def options_compare(*, user, firm, need: Need, start: date | None = None) -> dic
     caps = private_lending_caps_for(firm)
     investor_left = max((caps.per_natural_person if is_natural_person(firm) else caps.per_firm)
                         - investor_owed_by(firm), ZERO)
+    offers = subsidy_offers_for(firm, on=start)
 
     options: list[Option] = []
     for product in products:
         kind = product.lender.kind if product.lender.kind in ("finance_company", "institution", "investor") \
             else "institution"
         common = {"product": product, "firm": firm, "need": need, "standing": standings.get(product.lender_id),
-                  "hold": holds.get(product.lender_id), "start": start}
+                  "hold": holds.get(product.lender_id), "start": start, "offers": offers}
         if product.pk in group_product_ids:
             option = _product_option(kind="group", **common)
             option.binds = _("Every other member of your group is jointly liable for your overdue instalments, "
@@ -209,7 +246,7 @@ def options_compare(*, user, firm, need: Need, start: date | None = None) -> dic
             option.binds = _("Your firm alone; any collateral as the lender's contract requires.")
         options.append(option)
         if fund is not None and kind == "institution":
-            options.append(_guaranteed(option, fund=fund, product=product, need=need, start=start))
+            options.append(_guaranteed(option, fund=fund, product=product, need=need, start=start, offers=offers))
 
     rotating = _rotating_options(firm=firm, need=need)
     options.extend(rotating or [])
@@ -233,7 +270,7 @@ def options_compare(*, user, firm, need: Need, start: date | None = None) -> dic
     eligible = sorted((o for o in options if o.eligible), key=lambda o: (o.ear, o.days, o.title))
     others = [o for o in options if not o.eligible]
     return {"eligible": eligible, "ineligible": others, "unavailable": unavailable,
-            "guarantee_fund": fund, "need": need}
+            "guarantee_fund": fund, "need": need, "subsidy_offers": offers}
 
 
 def _rotating_options(*, firm, need: Need) -> list[Option] | None:

@@ -188,3 +188,92 @@ def test_a_seat_in_the_mutual_credit_fund(world):
     assert abs(seat.ear - ((50000 + 739.73) / 50000) ** (365 / 90) + 1) < 1e-9
     too_much = next(o for o in _compare(world, amount="80000.00", months=3)["ineligible"] if o.kind == "rotating_fund")
     assert "¥50,000.00" in " ".join(too_much.reasons)
+
+
+# --- subsidies the firm may count on (lending.subsidies) -------------------------------------------
+
+def independent_subsidised_ear(*, principal: Decimal, annual_rate: Decimal, months: int, upfront: Decimal,
+                               share: Decimal, covered_months: int) -> tuple[float, Decimal]:
+    """As ``independent_ear``, with ``share`` of each instalment's interest given back in the
+    month it is paid, for the first ``covered_months`` instalments; also the total given back."""
+    r = annual_rate / 12
+    payment = _fen(principal * r * (1 + r) ** months / ((1 + r) ** months - 1))
+    flows, balance, back = [float(principal - upfront)], principal, Decimal(0)
+    for k in range(1, months + 1):
+        interest = _fen(balance * r)
+        part = balance if k == months else payment - interest
+        balance -= part
+        refund = _fen(share * interest) if k <= covered_months else Decimal(0)
+        back += refund
+        flows.append(-float(part + interest - refund))
+    lo, hi = -0.5, 0.5
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        npv = sum(f / (1 + mid) ** t for t, f in enumerate(flows))
+        lo, hi = (lo, mid) if npv > 0 else (mid, hi)
+    return (1 + lo) ** 12 - 1, back
+
+
+@pytest.fixture
+def offers():
+    from lending.subsidies import subsidy_source_register, subsidy_source_unregister
+
+    table: list = []
+    subsidy_source_register(lambda firm, on: list(table), name="tests.adviser")
+    yield table
+    subsidy_source_unregister("tests.adviser")
+
+
+def _offer(kind, share, start=date(2026, 1, 1), end=date(2026, 12, 31), title="贴息"):
+    from lending.subsidies import SubsidyOffer
+
+    return SubsidyOffer(kind=kind, title=title, grantor="市工信局", share=Decimal(share), period_start=start,
+                        period_end=end, url="/gov/programmes/1/apply/")
+
+
+def test_an_interest_subsidy_lowers_the_cost_by_its_share_of_the_interest(world, offers):
+    product = make_product(world, rate_min="0.12", rate_max="0.12", fee_rate="0.01", fee_flat="200")
+    plain = _by_product(_compare(world), product)
+    # half the interest back on the instalments due by 2026-07-15 (the first six of twelve)
+    offers.append(_offer("interest", "0.5", end=date(2026, 7, 15)))
+    offers.append(_offer("interest", "0.2", title="较小的贴息"))  # the best programme counts, not the sum
+    option = _by_product(_compare(world), product)
+    expected, back = independent_subsidised_ear(principal=Decimal("100000.00"), annual_rate=Decimal("0.12"),
+                                                months=12, upfront=Decimal("1200.00"), share=Decimal("0.5"),
+                                                covered_months=6)
+    # instalments 7 … 11 fall under the 20 % programme only; the 12th is due on 2027-01-15, after both
+    _, back_rest = independent_subsidised_ear(principal=Decimal("100000.00"), annual_rate=Decimal("0.12"),
+                                              months=12, upfront=Decimal("1200.00"), share=Decimal("0.2"),
+                                              covered_months=11)
+    _, back_first_six_at_20 = independent_subsidised_ear(
+        principal=Decimal("100000.00"), annual_rate=Decimal("0.12"), months=12, upfront=Decimal("1200.00"),
+        share=Decimal("0.2"), covered_months=6)
+    assert option.subsidy == back + (back_rest - back_first_six_at_20)
+    assert option.ear < plain.ear and option.ear_unsubsidised == pytest.approx(plain.ear, abs=1e-12)
+    assert option.total_cost == plain.total_cost - option.subsidy
+    assert [s.title for s in option.subsidies] == ["贴息", "较小的贴息"]
+    offers.pop()  # only the 50 % programme: an independent IRR to 1e-6
+    option = _by_product(_compare(world), product)
+    assert option.subsidy == back
+    assert abs(option.ear - expected) < 1e-6
+
+
+def test_a_guarantee_fee_subsidy_counts_only_on_the_guaranteed_option(world, offers):
+    GuaranteeFund.objects.create(cluster=world.cluster, fee_rate=Decimal("0.0200"), coverage_cap=Decimal("0.8000"))
+    product = make_product(world, "bank", rate_min="0.08", rate_max="0.08")
+    offers.append(_offer("guarantee_fee", "0.25"))
+    result = _compare(world)
+    base = _by_product(result, product)
+    guaranteed = next(o for o in result["eligible"] if o.kind == "guarantee" and o.product == product)
+    assert base.subsidy == Decimal("0.00") and not base.subsidies
+    assert guaranteed.subsidy == Decimal("400.00")  # 25 % of the 1,600.00 fee
+    expected = independent_ear(principal=Decimal("100000.00"), annual_rate=Decimal("0.08"), months=12,
+                               upfront=Decimal("1200.00"))
+    assert abs(guaranteed.ear - expected) < 1e-6
+
+
+def test_a_programme_whose_period_has_not_begun_gives_nothing_yet(world, offers):
+    product = make_product(world, rate_min="0.10", rate_max="0.10")
+    offers.append(_offer("interest", "0.5", start=date(2028, 1, 1), end=date(2028, 12, 31)))
+    option = _by_product(_compare(world), product)
+    assert option.subsidy == Decimal("0") and option.ear == option.ear_unsubsidised

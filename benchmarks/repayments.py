@@ -32,155 +32,218 @@ server's (every ``postgres`` process of the machine, from ``/proc``) per repayme
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing as mp
 import os
-import random
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-DISBURSED_ON = date(2026, 9, 25)
-PAID_ON = date(2026, 10, 25)  # the first due date
-LENDERS = 8
+from _repayment_load import (  # noqa: E402  (after the path is set)
+    LENDERS,
+    PAID_ON,
+    build,
+    clients_start,
+    disburse_all,
+    django_setup,
+    money_check,
+    postgres_cpu_seconds,
+    recreate_database,
+)
+
+# --- the floor of the same work: a pgbench script writing exactly the rows of one repayment ----------
+
+FLOOR_KEY = "floor"
+# One repayment of ¥0.02 (¥0.01 interest, ¥0.01 principal) on a random loan, written the way a
+# repayment writes it: the same tables, columns and indexes (constraints and the deferred balance
+# trigger run at COMMIT). The amounts keep the books true, so ``ledger_verify`` still holds after
+# the floor has run. One unlocked read (the service's first round trip: the loan's accounts and
+# its oldest open instalment), then BEGIN … COMMIT in one pipeline (the service's second round trip;
+# the server still runs each statement). Balances are updated per-loan accounts first, then the
+# shared ones in a fixed order (lender's cash, its income, borrower's cash, its expense), so floor
+# clients cannot deadlock, as ``lending_repayment_write`` orders its locks. (pgbench reads ``:name``
+# as a variable even inside a string literal, hence ``'repayment:' || 'floor-'``.)
+FLOOR_SCRIPT = """\\set loan random({loan_min}, {loan_max})
+SELECT l.lender_id AS lender, l.borrower_id AS borrower, l.contract_no AS contract,
+       (SELECT id FROM lending_account WHERE agent_id = l.lender_id AND purpose = 'cash' AND currency = 'CNY'
+           AND loan_id IS NULL) AS lcash,
+       (SELECT id FROM lending_account WHERE agent_id = l.lender_id AND purpose = 'interest_income'
+           AND currency = 'CNY' AND loan_id IS NULL) AS linc,
+       (SELECT id FROM lending_account WHERE agent_id = l.lender_id AND purpose = 'loans_receivable'
+           AND loan_id = l.id) AS lrec,
+       (SELECT id FROM lending_account WHERE agent_id = l.borrower_id AND purpose = 'cash' AND currency = 'CNY'
+           AND loan_id IS NULL) AS bcash,
+       (SELECT id FROM lending_account WHERE agent_id = l.borrower_id AND purpose = 'interest_expense'
+           AND currency = 'CNY' AND loan_id IS NULL) AS bexp,
+       (SELECT id FROM lending_account WHERE agent_id = l.borrower_id AND purpose = 'borrowings'
+           AND loan_id = l.id) AS bbor,
+       coalesce((SELECT id FROM lending_instalment WHERE loan_id = l.id AND status NOT IN ('superseded', 'paid')
+           AND principal_due - principal_paid >= 0.02 AND interest_due - interest_paid >= 0.02
+           ORDER BY due_date, period LIMIT 1), 0) AS inst
+  FROM lending_loan l WHERE l.id = :loan \\gset
+\\startpipeline
+BEGIN;
+SELECT 1 FROM lending_loan WHERE id = :loan FOR UPDATE;
+INSERT INTO lending_journalentry (idempotency_key, fingerprint, kind, effective_date, memo, loan_id, reverses_id,
+                                  created_by_id, created_at)
+     VALUES ('repayment:' || '{key}-' || gen_random_uuid(), md5(random()::text) || md5(random()::text), 'repayment',
+             DATE '{paid_on}', :contract, :loan, NULL, NULL, now())
+ON CONFLICT (idempotency_key) DO NOTHING;
+INSERT INTO lending_posting (entry_id, account_id, amount)
+     VALUES (currval('lending_journalentry_id_seq'), :lcash, 0.02),
+            (currval('lending_journalentry_id_seq'), :lrec, -0.01),
+            (currval('lending_journalentry_id_seq'), :linc, -0.01),
+            (currval('lending_journalentry_id_seq'), :bcash, -0.02),
+            (currval('lending_journalentry_id_seq'), :bbor, 0.01),
+            (currval('lending_journalentry_id_seq'), :bexp, 0.01);
+UPDATE lending_account SET balance = balance - 0.01 WHERE id = :lrec;
+UPDATE lending_account SET balance = balance + 0.01 WHERE id = :bbor;
+UPDATE lending_account SET balance = balance + 0.02 WHERE id = :lcash;
+UPDATE lending_account SET balance = balance - 0.01 WHERE id = :linc;
+UPDATE lending_account SET balance = balance - 0.02 WHERE id = :bcash;
+UPDATE lending_account SET balance = balance + 0.01 WHERE id = :bexp;
+UPDATE lending_instalment
+   SET principal_paid = principal_paid + 0.01, interest_paid = interest_paid + 0.01, penalty_paid = penalty_paid,
+       penalty_accrued = penalty_accrued, penalty_through = penalty_through, status = status, paid_on = paid_on
+ WHERE id = :inst;
+INSERT INTO lending_repayment (loan_id, idempotency_key, fingerprint, amount, paid_on, kind, channel, penalty_amount,
+                               interest_amount, principal_amount, prepaid_principal, entry_id, recorded_by_id,
+                               created_at)
+     VALUES (:loan, '{key}-' || gen_random_uuid(), md5(random()::text) || md5(random()::text), 0.02,
+             DATE '{paid_on}', 'partial', 'system', 0.00, 0.01, 0.01, 0.00, currval('lending_journalentry_id_seq'),
+             NULL, now());
+INSERT INTO lending_repaymentallocation (repayment_id, instalment_id, penalty, interest, principal)
+     VALUES (currval('lending_repayment_id_seq'), :inst, 0.00, 0.01, 0.01);
+UPDATE lending_loan
+   SET principal_outstanding = principal_outstanding - 0.01, status = status, closed_on = closed_on, dpd = dpd,
+       bucket = bucket, loan_class = loan_class, delinquency_as_of = delinquency_as_of
+ WHERE id = :loan;
+INSERT INTO infocenter_event (kind, payload, created_at, dispatched_at, lease_until, attempts, last_error, actor_id,
+                              actor_agent_id, subject_agent_id)
+     VALUES ('loan.repaid', jsonb_build_object('dpd', 0, 'kind', 'partial', 'amount', '0.02', 'closed', false,
+             'loan_id', :loan::bigint, 'paid_on', '{paid_on}', 'penalty', '0.00', 'interest', '0.01',
+             'agent_ids', jsonb_build_array(:borrower::bigint), 'lender_id', :lender::bigint, 'principal', '0.01',
+             'borrower_id', :borrower::bigint, 'contract_no', :contract::text, 'outstanding', '0.00',
+             'repayment_id', currval('lending_repayment_id_seq')),
+             now(), NULL, NULL, 0, '', NULL, :lender::bigint, :borrower::bigint);
+INSERT INTO agents_auditrecord (at, actor_id, actor_label, agent_id, action, target, summary, data, ip, region_code,
+                                row_hash, chain_seq, chain_hash)
+     VALUES (now(), NULL, 'system', :lender::bigint, 'ledger.entry_posted',
+             'entry:' || currval('lending_journalentry_id_seq'), 'repayment ¥0.02 ' || :contract::text,
+             jsonb_build_object('kind', 'repayment', 'loan', :loan::bigint,
+                                'agents', jsonb_build_array(:lender::bigint, :borrower::bigint),
+                                'amount', '0.02', 'reference', ''), NULL, '', md5(random()::text) || md5(random()::text),
+             NULL, '');
+COMMIT;
+\\endpipeline
+"""
 
 
-def recreate_database(url: str, name: str) -> None:
+def floor_script(loan_ids: list[int]) -> str:
+    lo, hi = min(loan_ids), max(loan_ids)
+    if hi - lo + 1 != len(loan_ids):  # bulk_create gave consecutive ids; the script draws from the range
+        raise RuntimeError(f"the benchmark's loans do not have consecutive ids ({len(loan_ids)} in {lo}..{hi})")
+    return FLOOR_SCRIPT.format(loan_min=lo, loan_max=hi, key=FLOOR_KEY, paid_on=PAID_ON.isoformat())
+
+
+def pg_conn_args(url: str) -> list[str]:
+    parsed = urlparse(url)
+    return ["-h", parsed.hostname or "127.0.0.1", "-p", str(parsed.port or 5432), "-U", parsed.username or "postgres"]
+
+
+def rows_written(url: str) -> dict:
+    """Rows inserted and updated so far per table of the database (the statistics collector)."""
     import psycopg
 
-    admin = urlparse(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(url, autocommit=True) as conn:
+        return {name: (ins, upd) for name, ins, upd in conn.execute(
+            "SELECT relname, n_tup_ins, n_tup_upd FROM pg_stat_user_tables")}
 
 
-def django_setup(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "platform4a1c.settings.test"
-    import django
-
-    django.setup()
-    # The test settings run Celery tasks eagerly: each disbursement would dispatch the centre's
-    # events inline. The benchmark measures the ledger, so tasks only go to the in-memory broker.
-    from platform4a1c.celery import app
-
-    app.conf.task_always_eager = False
+def rows_delta(before: dict, after: dict) -> dict:
+    out = {}
+    for name, (ins, upd) in after.items():
+        b_ins, b_upd = before.get(name, (0, 0))
+        if (ins - b_ins, upd - b_upd) != (0, 0):
+            out[name] = (ins - b_ins, upd - b_upd)
+    return dict(sorted(out.items()))
 
 
-def build(n_loans: int, n_firms: int) -> dict:
-    """Lenders, firms, staff and contracted loans (bulk); returns what the clients need."""
-    from agents.choices import AgentKind, Role
-    from agents.services import agent_create, membership_create, user_get_or_create
-    from agents.validators import make_uscc
-    from lending.choices import Frequency, LoanStatus, RepaymentMethod
-    from lending.models import Loan
+def capture_one_repayment(url: str, loan_id: int) -> tuple[list[str], dict]:
+    """One real repayment (40 % of the loan's first instalment: interest and principal, six
+    postings) through ``repayment_record``, with every SQL statement the server ran for it
+    (the function's nested ones too: ``auto_explain`` with ``log_nested_statements``, sent to this
+    client as notices) and the rows it inserted and updated per table. It is committed (a real
+    repayment; the benchmark's money check counts only the clients' keys)."""
+    import json
 
-    serial = iter(range(90_000_000, 99_999_999))
-
-    def code():
-        return make_uscc(division="330784", serial=next(serial))
-
-    lenders = [agent_create(kind=AgentKind.FINANCE_COMPANY, name="基准财务公司", region_code="330784",
-                            region="永康市", credit_code=code())]
-    lenders += [agent_create(kind=AgentKind.INSTITUTION, name=f"基准银行{i}", region_code="330784", region="永康市",
-                             credit_code=code()) for i in range(LENDERS - 1)]
-    firms = [agent_create(kind=AgentKind.ENTERPRISE, name=f"基准企业{i}", region_code="330784", region="永康市",
-                          credit_code=code()) for i in range(n_firms)]
-    staff = {}
-    for lender in lenders:
-        role = Role.FC_ANALYST if lender.kind == AgentKind.FINANCE_COMPANY else Role.INST_OFFICER
-        user = user_get_or_create(email=f"officer{lender.pk}@bench.4a1c.cn")
-        membership_create(user=user, agent=lender, role=role)
-        staff[lender.pk] = user.pk
-    rng = random.Random(3)
-    loans = [Loan(contract_no=f"BENCH-{i:06d}", lender=lenders[i % LENDERS], borrower=firms[rng.randrange(n_firms)],
-                  principal=Decimal(rng.choice([50_000, 100_000, 200_000, 300_000, 500_000])),
-                  annual_rate=Decimal("0.0435") + Decimal(rng.randrange(0, 400)) / Decimal(10_000),
-                  penalty_rate=Decimal("0.09"), periods=12, method=RepaymentMethod.EQUAL_INSTALMENT,
-                  frequency=Frequency.MONTHLY, status=LoanStatus.CONTRACTED)
-             for i in range(n_loans)]
-    Loan.objects.bulk_create(loans, batch_size=2000)
-    return {"loan_ids": list(Loan.objects.values_list("pk", flat=True)), "staff": staff}
-
-
-def disburse_worker(url: str, loan_ids: list[int], staff: dict) -> int:
-    django_setup(url)
-    from django.contrib.auth import get_user_model
-
-    from lending.models import Loan
-    from lending.services import loan_disburse
-
-    users = {pk: get_user_model().objects.get(pk=pk) for pk in set(staff.values())}
-    done = 0
-    for loan in Loan.objects.filter(pk__in=loan_ids).only("pk", "lender_id"):
-        loan_disburse(loan=loan, user=users[staff[loan.lender_id]], disbursed_on=DISBURSED_ON,
-                      idempotency_key=f"disburse-{loan.pk}")
-        done += 1
-    return done
-
-
-def postgres_cpu_seconds() -> float:
-    """CPU time (user + system) of every ``postgres`` process now running, from ``/proc``."""
-    tick, total = os.sysconf("SC_CLK_TCK"), 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-        if name.startswith("postgres"):
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
-
-
-def repay_worker(url: str, client: int, loan_ids: list[int], seconds: float, start_at: float, queue) -> None:
-    django_setup(url)
-    from django.core.exceptions import ValidationError
+    from django.db import connection
 
     from lending.models import Instalment, Loan
     from lending.services import repayment_record
 
-    first = dict(Instalment.objects.filter(loan_id__in=loan_ids, period=1)
-                 .values_list("loan_id", "principal_due"))
-    interest = dict(Instalment.objects.filter(loan_id__in=loan_ids, period=1)
-                    .values_list("loan_id", "interest_due"))
-    rng = random.Random(client)
-    accepted, refused, paid = 0, 0, Decimal("0.00")
-    while time.time() < start_at:
-        time.sleep(0.01)
-    deadline = start_at + seconds
-    cpu = time.process_time()
-    i = 0
-    while time.time() < deadline:
-        loan_id = rng.choice(loan_ids)
-        due = first[loan_id] + interest[loan_id]
-        amount = (due * Decimal(rng.randint(20, 60)) / Decimal(100)).quantize(Decimal("0.01"))
-        i += 1
-        try:
-            repayment_record(loan=Loan(pk=loan_id), user=None, amount=amount, paid_on=PAID_ON,
-                             idempotency_key=f"bench-{start_at:.0f}-{client}-{i}")
-            accepted += 1
-            paid += amount
-        except ValidationError:
-            refused += 1  # more than is owed (the loan's first instalment is already paid off)
-    queue.put({"client": client, "accepted": accepted, "refused": refused, "paid": str(paid),
-               "cpu": time.process_time() - cpu})
+    first = Instalment.objects.get(loan_id=loan_id, period=1)
+    amount = ((first.principal_due + first.interest_due) * Decimal("0.4")).quantize(Decimal("0.01"))
+    statements: list[str] = []
+
+    def on_notice(diag):
+        text = diag.message_primary or ""
+        if "plan:" in text:
+            with contextlib.suppress(ValueError, KeyError):
+                statements.append(json.loads(text[text.index("{"):])["Query Text"].strip())
+
+    connection.close()
+    before = rows_written(url)
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.add_notice_handler(on_notice)
+    with connection.cursor() as cursor:
+        for setting in ("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
+                        "SET auto_explain.log_nested_statements = on", "SET auto_explain.log_format = json",
+                        "SET client_min_messages = log"):
+            cursor.execute(setting)
+    repayment_record(loan=Loan(pk=loan_id), user=None, amount=amount, paid_on=PAID_ON,
+                     idempotency_key=f"capture-{time.time():.0f}")
+    raw.remove_notice_handler(on_notice)
+    connection.close()  # the backend's statistics are flushed when it exits
+    time.sleep(1.0)
+    return statements, rows_delta(before, rows_written(url))
+
+
+def floor_rows(url: str, script: Path) -> dict:
+    """Rows inserted and updated per table by one transaction of the floor script."""
+    name = urlparse(url).path.lstrip("/")
+    before = rows_written(url)
+    subprocess.run(["pgbench", *pg_conn_args(url), "-n", "-M", "prepared", "-f", str(script), "-t", "1", name],
+                   check=True, capture_output=True, text=True)
+    time.sleep(1.0)
+    return rows_delta(before, rows_written(url))
+
+
+def run_floor(url: str, script: Path, seconds: int, clients: int) -> tuple[float, int]:
+    """pgbench's TPS on the floor script and how many of its transactions failed."""
+    name = urlparse(url).path.lstrip("/")
+    out = subprocess.run(["pgbench", *pg_conn_args(url), "-n", "-M", "prepared", "-f", str(script),
+                          "-c", str(clients), "-j", "2", "-T", str(seconds), name],
+                         check=True, capture_output=True, text=True).stdout
+    failed = re.search(r"number of failed transactions: (\d+)", out)
+    return float(re.search(r"tps = ([0-9.]+)", out).group(1)), int(failed.group(1)) if failed else 0
 
 
 def run_pgbench(url: str, seconds: int, clients: int, scale: int = 10) -> float:
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/") + "_pgbench"
+    name = urlparse(url).path.lstrip("/") + "_pgbench"
     recreate_database(url, name)
-    conn = ["-h", parsed.hostname or "127.0.0.1", "-p", str(parsed.port or 5432), "-U", parsed.username or "postgres"]
+    conn = pg_conn_args(url)
     subprocess.run(["pgbench", *conn, "-i", "-s", str(scale), "-q", name], check=True, capture_output=True)
     out = subprocess.run(["pgbench", *conn, "-b", "tpcb-like", "-c", str(clients), "-j", "2", "-T", str(seconds),
                           name], check=True, capture_output=True, text=True).stdout
@@ -195,6 +258,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--reuse", action="store_true", help="keep the loans of an earlier run (skip steps 1-2)")
+    parser.add_argument("--no-tpcb", action="store_true", help="skip pgbench's tpcb-like (the custom floor still runs)")
     parser.add_argument("--smoke", action="store_true",
                         help="a tiny run (40 loans, 10 firms, 2 clients, 2 s) that only checks it works")
     args = parser.parse_args()
@@ -204,6 +268,7 @@ def main() -> int:
     url = args.database_url.replace("postgres://", "postgresql://", 1)
     name = urlparse(url).path.lstrip("/")
     mp.set_start_method("spawn")
+    have_pgbench = shutil.which("pgbench") is not None
 
     if args.reuse:
         django_setup(args.database_url)
@@ -214,7 +279,8 @@ def main() -> int:
         from lending.models import Loan
 
         call_command("migrate", verbosity=0)
-        data = {"loan_ids": list(Loan.objects.filter(status=LoanStatus.ACTIVE).values_list("pk", flat=True))}
+        data = {"loan_ids": sorted(Loan.objects.filter(status=LoanStatus.ACTIVE, contract_no__startswith="BENCH-")
+                                   .values_list("pk", flat=True))}
         print(f"database {name}: reusing {len(data['loan_ids'])} active loans", flush=True)
     else:
         print(f"database {name}: recreating and migrating …", flush=True)
@@ -229,33 +295,36 @@ def main() -> int:
         print(f"built {LENDERS} lenders, {args.firms} firms, {args.loans} contracts in "
               f"{time.monotonic() - started:.1f} s", flush=True)
         connections.close_all()
-
-        chunks = [data["loan_ids"][i::args.clients] for i in range(args.clients)]
-        started = time.monotonic()
-        with mp.Pool(args.clients) as pool:
-            disbursed = sum(pool.starmap(disburse_worker, [(args.database_url, c, data["staff"]) for c in chunks]))
-        disburse_seconds = time.monotonic() - started
+        disbursed, disburse_seconds = disburse_all(args.database_url, data, args.clients)
         print(f"disbursed {disbursed} loans through loan_disburse with {args.clients} clients in "
               f"{disburse_seconds:.1f} s ({disbursed / disburse_seconds:.0f}/s)", flush=True)
 
     from lending.ledger.models import JournalEntry, Posting
-    from lending.models import Repayment
+
+    # The floor's script, and the proof that it writes what a repayment writes: one real repayment
+    # (its statements captured) and one floor transaction must insert and update the same number of
+    # rows in the same tables.
+    workdir = Path(tempfile.mkdtemp(prefix="bench_repayments_"))
+    script = workdir / "repayment_floor.sql"
+    script.write_text(floor_script(data["loan_ids"]))
+    statements, real_rows = capture_one_repayment(url, data["loan_ids"][0])
+    (workdir / "repayment_statements.sql").write_text(";\n\n".join(statements) + ";\n")
+    print(f"one real repayment ran {len(statements)} statements on the server (captured with auto_explain in "
+          f"{workdir / 'repayment_statements.sql'}); rows (inserted, updated): {real_rows}", flush=True)
+    faithful = None
+    if have_pgbench:
+        floor_one = floor_rows(url, script)
+        faithful = floor_one == real_rows
+        print(f"one floor transaction ({script}): {floor_one} — "
+              f"{'the same rows' if faithful else 'NOT THE SAME ROWS as a repayment'}", flush=True)
 
     before_postings = Posting.objects.count()
     connections.close_all()
-    queue = mp.Queue()
-    start_at = time.time() + (4 if args.smoke else 8)  # every client has loaded Django before the clock starts
-    procs = [mp.Process(target=repay_worker, args=(args.database_url, c, data["loan_ids"], args.seconds, start_at,
-                                                   queue)) for c in range(args.clients)]
-    for p in procs:
-        p.start()
-    while time.time() < start_at:
-        time.sleep(0.01)
+    clients = clients_start(args.database_url, args.clients, data["loan_ids"], args.seconds)
     server_cpu = postgres_cpu_seconds()
-    results = [queue.get() for _ in procs]
+    clients["go"]()  # every client has loaded Django before the clock starts
+    results = clients["results"]()
     server_cpu = postgres_cpu_seconds() - server_cpu
-    for p in procs:
-        p.join()
     accepted = sum(r["accepted"] for r in results)
     sent = sum(Decimal(r["paid"]) for r in results)
     rate = accepted / args.seconds
@@ -263,35 +332,51 @@ def main() -> int:
           f"{args.seconds} s by {args.clients} clients = {rate:.0f} repayments/s "
           f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     client_cpu = sum(r["cpu"] for r in results)
-    print(f"CPU per repayment: clients {client_cpu / accepted * 1000:.2f} ms, PostgreSQL server "
-          f"{server_cpu / accepted * 1000:.2f} ms ({os.cpu_count()} cores)", flush=True)
+    print(f"CPU per repayment: clients {client_cpu / max(accepted, 1) * 1000:.2f} ms, PostgreSQL server "
+          f"{server_cpu / max(accepted, 1) * 1000:.2f} ms ({os.cpu_count()} cores)", flush=True)
 
-    from django.db.models import Sum
+    check = money_check("bench", clients["stamp"], sent)
+    postings = Posting.objects.count() - before_postings
+    print(f"postings written: {postings} ({postings / args.seconds:.0f}/s); entries: {JournalEntry.objects.count()}")
+    print(f"money: clients sent {check['sent']:,.2f}, repayments stored {check['stored']:,.2f}, "
+          f"difference {check['lost']:,.2f}")
+    print(f"ledger_verify: {'OK' if check['report'].ok else 'FAILED'} (ledger total {check['report'].ledger_total})")
+    connections.close_all()
+    ok = check["ok"] and accepted > 0
 
+    if not have_pgbench:
+        print("pgbench: skipped — pgbench is not installed (Debian: apt-get install postgresql-contrib); "
+              "no floor and no share of pgbench's TPS computed", flush=True)
+    else:
+        print(f"floor: pgbench -M prepared -f repayment_floor.sql -c {args.clients} -j 2 -T {args.seconds} "
+              f"(the rows of one repayment, same database and tables) …", flush=True)
+        floor_cpu = postgres_cpu_seconds()
+        floor_tps, floor_failed = run_floor(url, script, args.seconds, args.clients)
+        floor_cpu = postgres_cpu_seconds() - floor_cpu
+        print(f"floor: {floor_tps:.0f} TPS, {floor_failed} failed, server CPU per transaction "
+              f"{floor_cpu / max(floor_tps * args.seconds, 1) * 1000:.2f} ms (load average {os.getloadavg()[0]:.1f})",
+              flush=True)
+        floor_check = ledger_after_floor()
+        print(f"ledger_verify after the floor: {'OK' if floor_check else 'FAILED'}", flush=True)
+        ratio = rate / floor_tps * 100
+        print(f"service / floor: {ratio:.1f} % (goal ≥ 60 %): {'MET' if ratio >= 60 else 'MISSED'}"
+              f"{'' if faithful else ' — but the floor did not write the same rows as a repayment'}", flush=True)
+        ok = ok and bool(faithful) and floor_check
+        if not args.no_tpcb:
+            print(f"pgbench -b tpcb-like -c {args.clients} -j 2 -T {args.seconds} (scale {scale}) …", flush=True)
+            tps = run_pgbench(url, args.seconds, args.clients, scale)
+            print(f"pgbench tpcb-like: {tps:.0f} TPS (load average {os.getloadavg()[0]:.1f})", flush=True)
+            share = rate / tps * 100
+            print(f"repayments reach {share:.1f} % of tpcb-like's TPS (goal of issue 3: ≥ 25 %): "
+                  f"{'MET' if share >= 25 else 'MISSED'}")
+    print(f"zero lost cents: {'yes' if check['ok'] else 'NO'}")
+    return 0 if ok else 1
+
+
+def ledger_after_floor() -> bool:
     from lending.ledger.checks import ledger_verify
 
-    stored = (Repayment.objects.filter(idempotency_key__startswith=f"bench-{start_at:.0f}-")
-              .aggregate(s=Sum("amount"))["s"] or Decimal("0"))
-    postings = Posting.objects.count() - before_postings
-    report = ledger_verify()
-    lost = sent - stored
-    print(f"postings written: {postings} ({postings / args.seconds:.0f}/s); entries: {JournalEntry.objects.count()}")
-    print(f"money: clients sent {sent:,.2f}, repayments stored {stored:,.2f}, difference {lost:,.2f}")
-    print(f"ledger_verify: {'OK' if report.ok else 'FAILED'} (ledger total {report.ledger_total})")
-    connections.close_all()
-
-    if shutil.which("pgbench") is None:
-        print("pgbench: skipped — pgbench is not installed (Debian: apt-get install postgresql-contrib); "
-              "no share of pgbench's TPS computed", flush=True)
-    else:
-        print(f"pgbench -b tpcb-like -c {args.clients} -j 2 -T {args.seconds} (scale {scale}) …", flush=True)
-        tps = run_pgbench(url, args.seconds, args.clients, scale)
-        print(f"pgbench: {tps:.0f} TPS (load average {os.getloadavg()[0]:.1f})", flush=True)
-        share = rate / tps * 100
-        print(f"repayments reach {share:.1f} % of pgbench's TPS (goal ≥ 25 %): {'MET' if share >= 25 else 'MISSED'}")
-    ok = report.ok and lost == 0
-    print(f"zero lost cents: {'yes' if ok else 'NO'}")
-    return 0 if ok else 1
+    return ledger_verify().ok
 
 
 if __name__ == "__main__":

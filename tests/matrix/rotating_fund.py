@@ -14,8 +14,20 @@ def _fund(world):
     return {"pk": fund.pk}
 
 
+def _open_fund(world):
+    """An open fund of the finance company that world.firm is not in: its join page."""
+    from clusterfinance.schemes.rotating_fund import services
+
+    fund = services.fund_create(user=world.users["finance"], finance_company=world.finance_company,
+                                name="矩阵开放基金", rule="bid", fee="100", advance_amount="100", term_days=30,
+                                rate="0.04")
+    return {"pk": fund.pk}
+
+
 EXPECTED = {
     "clusterfinance:rotating-funds": Case(only("finance")),
     "clusterfinance:rotating-mine": Case(only("enterprise")),
     "clusterfinance:rotating-detail": Case(only("enterprise", "finance"), kwargs=_fund),
+    # only a firm of the fund's cluster that is not yet a member sees an open fund's join page
+    "clusterfinance:rotating-join": Case(only("enterprise"), kwargs=_open_fund),
 }

@@ -1,5 +1,6 @@
 """The rotating mutual credit fund: the fund and its rule, its members (fee, bid, place in the
-order), its rounds (one advance each) and the shares of a defaulted advance's loss."""
+order, and at the close what came back to each), the firms' requests to join, its rounds (one
+advance each) and the shares of a defaulted advance's loss."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ class OrderRule(models.TextChoices):
     RATING = "rating", _("By rating (best first)")
     LOT = "lot", _("By lot (recorded seed)")
     BID = "bid", _("By bid of interest (highest first)")
+
+
+class InterestRule(models.TextChoices):
+    FEE = "fee", _("Pro rata to the fee paid")
+    STAKE = "stake", _("Pro rata to the fee less the losses it bore")
 
 
 class FundStatus(models.TextChoices):
@@ -37,6 +43,16 @@ class RotatingFund(models.Model):
     rate = models.DecimalField(_("yearly rate"), max_digits=7, decimal_places=4)
     status = models.CharField(_("status"), max_length=10, choices=FundStatus.choices, default=FundStatus.OPEN)
     order_fixed_at = models.DateTimeField(_("order fixed at"), null=True, blank=True)
+    # how the interest the advances paid is shared among the members when the fund closes
+    interest_rule = models.CharField(_("interest shared"), max_length=10, choices=InterestRule.choices,
+                                     default=InterestRule.FEE)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  null=True, blank=True)
+    interest_entry = models.ForeignKey("lending.JournalEntry", on_delete=models.PROTECT, related_name="+",
+                                       null=True, blank=True)
+    close_entry = models.ForeignKey("lending.JournalEntry", on_delete=models.PROTECT, related_name="+",
+                                    null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -54,6 +70,10 @@ class FundMemberStatus(models.TextChoices):
 
 
 class FundMember(models.Model):
+    """A member firm's seat: the fee it paid, its bid, its place in the order and, once the fund
+    is closed, its closing statement (its fee less the losses it bore, returned, and its share of
+    the interest)."""
+
     fund = models.ForeignKey(RotatingFund, on_delete=models.CASCADE, related_name="members")
     firm = models.ForeignKey("agents.Agent", on_delete=models.PROTECT, related_name="rotating_fund_seats",
                              verbose_name=_("member firm"))
@@ -64,6 +84,9 @@ class FundMember(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=FundMemberStatus.choices,
                               default=FundMemberStatus.ACTIVE)
     admitted_at = models.DateTimeField(_("admitted at"), default=timezone.now)
+    fee_returned = models.DecimalField(_("fee returned"), max_digits=16, decimal_places=2, null=True, blank=True)
+    interest_share = models.DecimalField(_("share of the interest"), max_digits=16, decimal_places=2, null=True,
+                                         blank=True)
 
     class Meta:
         verbose_name = _("fund member")
@@ -75,6 +98,39 @@ class FundMember(models.Model):
         return f"{self.firm_id} in fund {self.fund_id}"
 
 
+class JoinStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the finance company")
+    ADMITTED = "admitted", _("Admitted")
+    DECLINED = "declined", _("Declined")
+
+
+class JoinRequest(models.Model):
+    """A firm's request, made from its portal by its owner or finance officer, to join an open
+    fund (with its bid under the bid rule). No money moves here: the fee is paid on the ledger
+    when the finance company admits the firm, so a declined request needs no refund."""
+
+    fund = models.ForeignKey(RotatingFund, on_delete=models.CASCADE, related_name="join_requests")
+    firm = models.ForeignKey("agents.Agent", on_delete=models.PROTECT, related_name="rotating_fund_requests",
+                             verbose_name=_("member firm"))
+    bid_rate = models.DecimalField(_("bid of interest"), max_digits=7, decimal_places=4, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=JoinStatus.choices, default=JoinStatus.PENDING)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("request to join a fund")
+        verbose_name_plural = _("requests to join a fund")
+        constraints = [models.UniqueConstraint(fields=["fund", "firm"], name="rotating_join_request_once")]
+        ordering = ("asked_at", "pk")
+
+    def __str__(self) -> str:
+        return f"request of {self.firm_id} to fund {self.fund_id}"
+
+
 class RoundStatus(models.TextChoices):
     DRAWN = "drawn", _("Drawn, not yet repaid")
     REPAID = "repaid", _("Repaid")
@@ -82,6 +138,8 @@ class RoundStatus(models.TextChoices):
 
 
 class FundRound(models.Model):
+    """One round: the advance the member whose turn it is drew, and how it ended."""
+
     fund = models.ForeignKey(RotatingFund, on_delete=models.CASCADE, related_name="rounds")
     number = models.PositiveSmallIntegerField(_("round"))
     member = models.ForeignKey(FundMember, on_delete=models.PROTECT, related_name="rounds")

@@ -1,5 +1,6 @@
-"""The rotating fund as a sub-ledger: each fund's capital (fees + interest − losses from its rows)
-and its advances out equal the finance company's deposits and placements over the fund's entries."""
+"""The rotating fund as a sub-ledger: each fund's capital (fees + interest − losses − what the
+close paid back, from its rows) and its advances out equal the finance company's deposits and
+placements over the fund's entries; a closed fund's are zero."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def fund_mismatches() -> list[dict]:
         rounds = list(fund.rounds.all())
         expected_capital = sum((m.fee_paid for m in fund.members.all()), ZERO) \
             + sum((r.interest for r in rounds if r.status == RoundStatus.REPAID), ZERO) \
-            - sum((r.amount for r in rounds if r.status == RoundStatus.DEFAULTED), ZERO)
+            - sum((r.amount for r in rounds if r.status == RoundStatus.DEFAULTED), ZERO) \
+            - sum(((m.fee_returned or ZERO) + (m.interest_share or ZERO) for m in fund.members.all()), ZERO)
         expected_out = sum((r.amount for r in rounds if r.status == RoundStatus.DRAWN), ZERO)
         capital, out = selectors.fund_capital(fund), selectors.fund_outstanding(fund)
         if capital != expected_capital:

@@ -15,7 +15,9 @@ consumes the defaulter's fee first; the rest is split among the other active mem
 to their fees, to the fen, the shares summing exactly to the rest (largest remainders, ties to
 the earlier place in the order). The defaulter loses its turn: it is out of the fund's rotation.
 Each draw, repayment and default is published to the business module (visibility: platform
-members) with a key, whose ``business.recorded`` event re-scores the firm.
+members) with a key, whose ``business.recorded`` event re-scores the firm. A closed fund refuses
+every action. The firms' own actions (ask to join, bid, repay from the portal) are in
+``services_firm``, the closing of a fund (interest paid out, fees returned) in ``services_close``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ from .models import (
     FundMemberStatus,
     FundRound,
     FundStatus,
+    InterestRule,
+    JoinRequest,
+    JoinStatus,
     LossShare,
     OrderRule,
     RotatingFund,
@@ -71,7 +76,12 @@ def _ref(fund) -> str:
 
 
 def _lock(fund: RotatingFund) -> RotatingFund:
-    return RotatingFund.objects.select_for_update().select_related("finance_company").get(pk=fund.pk)
+    """The fund's row, locked; a closed fund refuses whatever the caller was about to do."""
+    fund = RotatingFund.objects.select_for_update().select_related("finance_company").get(pk=fund.pk)
+    if fund.status == FundStatus.CLOSED:
+        raise ValidationError(_("The fund “%(fund)s” is closed: it takes no further action.") % {"fund": fund.name},
+                              code="closed")
+    return fund
 
 
 def _publish(*, fund, firm, kind: str, title: str, amount: Decimal, key: str, data: dict):
@@ -103,9 +113,11 @@ def split_pro_rata(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
 # --- the fund and its members ---------------------------------------------------------------------
 
 @transaction.atomic
-def fund_create(*, user, finance_company, name, rule, fee, advance_amount, term_days, rate, seed=None) -> RotatingFund:
-    """The finance company opens a fund with the rule its members chose. A lot needs its seed,
-    recorded here so that anyone can draw the same order again."""
+def fund_create(*, user, finance_company, name, rule, fee, advance_amount, term_days, rate, seed=None,
+                interest_rule=InterestRule.FEE) -> RotatingFund:
+    """The finance company opens a fund with the rules its members chose: the order rule and how
+    the interest is shared at the close. A lot needs its seed, recorded here so that anyone can
+    draw the same order again."""
     require(user, finance_company, MANAGE_ROTATING_FUND)
 
     def _name():
@@ -140,7 +152,13 @@ def fund_create(*, user, finance_company, name, rule, fee, advance_amount, term_
             raise ValidationError(_("The seed is a whole number from 0 to 2^62."))
         return value
 
-    values = collect(name=_name, rule=_rule, fee=lambda: parse_amount(fee),
+    def _interest_rule():
+        value = str(interest_rule or InterestRule.FEE).strip()
+        if value not in InterestRule.values:
+            raise ValidationError(_("Choose how the interest is shared: pro rata to the fee, or to the fee less the losses borne."))
+        return value
+
+    values = collect(name=_name, rule=_rule, interest_rule=_interest_rule, fee=lambda: parse_amount(fee),
                      advance_amount=lambda: parse_amount(advance_amount), term_days=_days,
                      rate=lambda: _rate(rate, field="rate"), seed=_seed)
     return RotatingFund.objects.create(finance_company=finance_company, created_by=user, **values)
@@ -153,13 +171,7 @@ def member_admit(*, user, fund: RotatingFund, firm, on, bid_rate=None) -> FundMe
     it offers to pay on its advance)."""
     fund = _lock(fund)
     require(user, fund.finance_company, MANAGE_ROTATING_FUND)
-    if fund.status != FundStatus.OPEN:
-        raise ValidationError(_("The order is fixed: the fund admits no more members."))
-    if firm.kind != AgentKind.ENTERPRISE or not Agent.objects.filter(
-            cluster_members_q(finance_company=fund.finance_company, kind=AgentKind.ENTERPRISE), pk=firm.pk).exists():
-        raise ValidationError({"firm": _("Only member firms of the finance company's cluster join its fund.")})
-    if FundMember.objects.filter(fund=fund, firm=firm).exists():
-        raise ValidationError({"firm": _("This firm is already a member of the fund.")})
+    admission_check(fund, firm)
     parsers = {"on": lambda: parse_date(on)}
     if fund.rule == OrderRule.BID:
         def _bid():
@@ -172,8 +184,23 @@ def member_admit(*, user, fund: RotatingFund, firm, on, bid_rate=None) -> FundMe
                                  amount=fund.fee, payer=firm, payer_purpose=P.PLACEMENTS, payee=fund.finance_company,
                                  payee_purpose=P.DEPOSITS, reference=_ref(fund),
                                  memo=_("Membership fee of the rotating fund"), user=user)
-    return FundMember.objects.create(fund=fund, firm=firm, fee_paid=fund.fee, fee_entry=entry,
-                                     bid_rate=values.get("bid_rate"))
+    member = FundMember.objects.create(fund=fund, firm=firm, fee_paid=fund.fee, fee_entry=entry,
+                                       bid_rate=values.get("bid_rate"))
+    JoinRequest.objects.filter(fund=fund, firm=firm, status=JoinStatus.PENDING).update(
+        status=JoinStatus.ADMITTED, decided_by=user, decided_at=timezone.now())
+    return member
+
+
+def admission_check(fund: RotatingFund, firm) -> None:
+    """Refuse a firm the fund may not take: the order fixed, not a member firm of the finance
+    company's cluster, or a member already."""
+    if fund.status != FundStatus.OPEN:
+        raise ValidationError(_("The order is fixed: the fund admits no more members."))
+    if firm.kind != AgentKind.ENTERPRISE or not Agent.objects.filter(
+            cluster_members_q(finance_company=fund.finance_company, kind=AgentKind.ENTERPRISE), pk=firm.pk).exists():
+        raise ValidationError({"firm": _("Only member firms of the finance company's cluster join its fund.")})
+    if FundMember.objects.filter(fund=fund, firm=firm).exists():
+        raise ValidationError({"firm": _("This firm is already a member of the fund.")})
 
 
 def order_compute(fund: RotatingFund, members: list[FundMember]) -> list[FundMember]:
@@ -206,6 +233,9 @@ def order_fix(*, user, fund: RotatingFund) -> list[FundMember]:
     for place, member in enumerate(ordered, start=1):
         member.position = place
     FundMember.objects.bulk_update(ordered, ["position"])
+    JoinRequest.objects.filter(fund=fund, status=JoinStatus.PENDING).update(
+        status=JoinStatus.DECLINED, decided_by=user, decided_at=timezone.now(),
+        reason=_("The order was fixed before the request was answered."))
     fund.status, fund.order_fixed_at = FundStatus.ROTATING, timezone.now()
     fund.save(update_fields=["status", "order_fixed_at"])
     return ordered
@@ -276,7 +306,12 @@ def round_repay(*, user, fund: RotatingFund, rnd: FundRound, on) -> FundRound:
     fund = _lock(fund)
     require(user, fund.finance_company, MANAGE_ROTATING_FUND)
     on = collect(on=lambda: parse_date(on))["on"]
-    rnd = _open_round(fund, rnd)
+    return repay_post(fund=fund, rnd=_open_round(fund, rnd), on=on, user=user)
+
+
+def repay_post(*, fund: RotatingFund, rnd: FundRound, on, user) -> FundRound:
+    """The repayment's one entry, the round settled and the result disclosed: the same whether
+    the staff record it or the member pays from its portal. ``fund`` and ``rnd`` are locked."""
     if on < rnd.drawn_on:
         raise ValidationError({"on": _("A repayment is dated on or after its draw.")})
     firm, fc = rnd.member.firm, fund.finance_company

@@ -1,8 +1,10 @@
 """Pages of the rotating mutual credit fund (/finance/schemes/rotating/): the finance company's
-funds (create one with its rule there); a firm's funds; one fund's page, seen by its finance
-company and its members — the order shown in advance, the rounds and their results, each
-member's turn and its share of any loss — where the staff admit members, fix the order and record
-draws, repayments and defaults. Anyone else gets 404."""
+funds (create one with its rules there); a firm's funds and the open funds it may join; the page
+where a firm asks to join one (with its bid under the bid rule); one fund's page, seen by its
+finance company and its members — the order shown in advance, the rounds and their results, each
+member's turn and its share of any loss, the closing statement — where the staff admit members
+(or decline their requests), fix the order, record draws, repayments and defaults and close the
+fund, and a member firm changes its bid and repays its own advance. Anyone else gets 404."""
 
 from __future__ import annotations
 
@@ -18,9 +20,9 @@ from agents.choices import AgentKind
 from agents.models import Agent, cluster_members_q
 from agents.portal import ActingMixin
 
-from . import selectors, services
-from .models import FundRound, FundStatus, OrderRule, RotatingFund
-from .permissions import MANAGE_ROTATING_FUND
+from . import selectors, services, services_close, services_firm
+from .models import FundRound, FundStatus, InterestRule, JoinRequest, JoinStatus, OrderRule, RotatingFund
+from .permissions import ACT_FOR_ROTATING_FUND, MANAGE_ROTATING_FUND
 
 
 def _error_text(exc) -> str:
@@ -36,6 +38,7 @@ class FundListView(ActingMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(funds=list(selectors.funds_of_finance_company(self.agent)), rules=OrderRule.choices,
+                   interest_rules=InterestRule.choices,
                    may_manage=MANAGE_ROTATING_FUND in self.caps, posted=kwargs.get("posted", {}))
         return ctx
 
@@ -45,7 +48,8 @@ class FundListView(ActingMixin, TemplateView):
             fund = services.fund_create(user=request.user, finance_company=self.agent, name=p.get("name", ""),
                                         rule=p.get("rule", ""), fee=p.get("fee", ""),
                                         advance_amount=p.get("advance_amount", ""), term_days=p.get("term_days", ""),
-                                        rate=p.get("rate", ""), seed=p.get("seed", ""))
+                                        rate=p.get("rate", ""), seed=p.get("seed", ""),
+                                        interest_rule=p.get("interest_rule", InterestRule.FEE))
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
             return self.render_to_response(self.get_context_data(posted=p), status=400)
@@ -59,8 +63,47 @@ class MyFundsView(ActingMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["funds"] = list(selectors.funds_of_firm(self.agent))
+        ctx.update(funds=list(selectors.funds_of_firm(self.agent)),
+                   open_funds=list(selectors.funds_open_to_firm(self.agent)),
+                   may_act=ACT_FOR_ROTATING_FUND in self.caps)
         return ctx
+
+
+class FundJoinView(ActingMixin, TemplateView):
+    """An open fund's terms for a firm of its cluster that is not in it, and the firm's request
+    to join (its bid under the bid rule). Anyone else, or a fund no longer open, gets 404."""
+
+    acting_kinds = (AgentKind.ENTERPRISE,)
+    template_name = "clusterfinance/schemes/rotating/join.html"
+
+    def get_fund(self) -> RotatingFund:
+        fund = selectors.funds_open_to_firm(self.agent).filter(pk=self.kwargs["pk"]).first()
+        if fund is None:
+            raise Http404
+        return fund
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        fund = self.get_fund()
+        mine = fund.my_request[0] if fund.my_request else None
+        ctx.update(fund=fund, request_row=mine, OrderRule=OrderRule, JoinStatus=JoinStatus,
+                   may_act=ACT_FOR_ROTATING_FUND in self.caps,
+                   pending=mine is not None and mine.status == JoinStatus.PENDING,
+                   bid_value=kwargs.get("posted", {}).get("bid_rate")
+                   or (mine.bid_rate if mine is not None and mine.bid_rate is not None else ""))
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        fund = self.get_fund()
+        try:
+            services_firm.join_ask(user=request.user, fund=fund, firm=self.agent,
+                                   bid_rate=request.POST.get("bid_rate", ""))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+            return self.render_to_response(self.get_context_data(posted=request.POST), status=400)
+        messages.success(request, _("Your request to join is sent; the fee is paid when the finance company admits "
+                                    "your firm."))
+        return redirect("clusterfinance:rotating-join", pk=fund.pk)
 
 
 class FundDetailView(ActingMixin, TemplateView):
@@ -79,8 +122,13 @@ class FundDetailView(ActingMixin, TemplateView):
         page = selectors.fund_page(fund)
         staff = self.agent.pk == fund.finance_company_id and MANAGE_ROTATING_FUND in self.caps
         mine = next((r for r in page["members"] if r["member"].firm_id == self.agent.pk), None)
+        firm_acts = self.agent.kind == AgentKind.ENTERPRISE and ACT_FOR_ROTATING_FUND in self.caps
         ctx.update(fund=fund, page=page, staff=staff, mine=mine, FundStatus=FundStatus, OrderRule=OrderRule,
-                   today=timezone.localdate().isoformat())
+                   today=timezone.localdate().isoformat(), firm_acts=firm_acts and mine is not None,
+                   my_open_round=page["current"] if mine and page["current"]
+                   and page["current"].member_id == mine["member"].pk else None)
+        if ctx["my_open_round"] is not None:
+            ctx["my_due"] = ctx["my_open_round"].amount + ctx["my_open_round"].interest
         if staff and fund.status == FundStatus.OPEN:
             taken = [r["member"].firm_id for r in page["members"]]
             ctx["candidates"] = list(Agent.objects.filter(cluster_members_q(
@@ -90,11 +138,31 @@ class FundDetailView(ActingMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         fund = self.get_fund()
+        if self.agent.kind == AgentKind.ENTERPRISE:
+            return self.firm_post(request, fund)
         if self.agent.pk != fund.finance_company_id:
             raise Http404
         p, action = request.POST, request.POST.get("action", "")
         try:
-            if action == "admit":
+            if action in ("admit_request", "decline_request"):
+                raw = str(p.get("request", "")).strip()
+                join = JoinRequest.objects.select_related("firm").filter(fund=fund, pk=raw).first() \
+                    if raw.isdigit() else None
+                if join is None:
+                    raise Http404
+                if action == "admit_request":
+                    if join.status != JoinStatus.PENDING:
+                        raise ValidationError(_("This request is not waiting for an answer."))
+                    services.member_admit(user=request.user, fund=fund, firm=join.firm, on=p.get("on", ""),
+                                          bid_rate=join.bid_rate)
+                    messages.success(request, _("The firm is admitted and its fee paid into the fund."))
+                else:
+                    services_firm.join_decline(user=request.user, fund=fund, request=join, reason=p.get("reason", ""))
+                    messages.success(request, _("The request is declined."))
+            elif action == "close":
+                services_close.fund_close(user=request.user, fund=fund, on=p.get("on", ""))
+                messages.success(request, _("The fund is closed: the interest is paid out and the fees returned."))
+            elif action == "admit":
                 raw = str(p.get("firm", "")).strip()
                 firm = Agent.objects.filter(pk=raw).first() if raw.isdigit() else None
                 if firm is None:
@@ -120,6 +188,27 @@ class FundDetailView(ActingMixin, TemplateView):
                     services.round_default(user=request.user, fund=fund, rnd=rnd, on=p.get("on", ""))
                     messages.success(request, _("The default is recorded: the member's fee covers the loss first, "
                                                 "the rest is shared among the others."))
+            else:
+                raise ValidationError(_("Unknown action."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("clusterfinance:rotating-detail", pk=fund.pk)
+
+    def firm_post(self, request, fund):
+        """A member firm's own actions: change its bid, repay its advance."""
+        p, action = request.POST, request.POST.get("action", "")
+        try:
+            if action == "bid":
+                services_firm.bid_change(user=request.user, fund=fund, firm=self.agent, bid_rate=p.get("bid_rate", ""))
+                messages.success(request, _("Your bid of interest is changed."))
+            elif action == "repay":
+                raw = str(p.get("round", "")).strip()
+                rnd = FundRound.objects.filter(fund=fund, pk=raw).first() if raw.isdigit() else None
+                if rnd is None:
+                    raise Http404
+                services_firm.member_repay(user=request.user, fund=fund, firm=self.agent, rnd=rnd,
+                                           amount=p.get("amount", ""))
+                messages.success(request, _("Your advance is repaid; the next member in line may draw."))
             else:
                 raise ValidationError(_("Unknown action."))
         except (ValidationError, PermissionDenied) as exc:

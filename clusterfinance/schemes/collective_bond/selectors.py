@@ -5,14 +5,20 @@ queries."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery
+
+from agents.money import money_sum
 
 from .models import BondDefault, BondIssue, BondPayment, BondRecovery, BondShare, BondSubscription, IssueStatus
 
 
 def issues_of_lead(lead):
+    # the subscribed sum in a subquery: summed over the join with the shares it counted each
+    # subscription once per firm
+    subscribed = (BondSubscription.objects.filter(issue=OuterRef("pk")).order_by().values("issue")
+                  .annotate(t=money_sum("requested")).values("t"))
     return (BondIssue.objects.filter(lead=lead).select_related("guarantor")
-            .annotate(n_firms=Count("shares", distinct=True), subscribed=Sum("subscriptions__requested"))
+            .annotate(n_firms=Count("shares", distinct=True), subscribed=Subquery(subscribed))
             .order_by("-issue_date", "-pk"))
 
 

@@ -1,5 +1,8 @@
 """The pool as a sub-ledger: each source's outstanding equals its movements (in − out) and the
-finance company's liability account for its kind equals the sum of its sources' outstanding."""
+finance company's liability account for its kind, over the pool's own entries (those of a source
+movement), equals the sum of its sources' outstanding. Other books post to the same accounts —
+the rotating fund keeps its capital in the finance company's ``deposits`` — and reconcile their
+own entries; the ledger checks the account's whole balance against its postings."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from django.db.models import Q, Sum
 from agents.money import ZERO, quantize
 from lending.choices import AlertKind
 from lending.ledger.checks import LIMIT, subledger_register
-from lending.ledger.models import Account
+from lending.ledger.models import Account, Posting
 
 from .choices import MovementKind
 from .models import FundSource, SourceMovement
@@ -37,7 +40,8 @@ def pool_mismatches() -> list[dict]:
         owed[(source.cluster.finance_company_id, PURPOSES[source.kind][1])] += source.outstanding
     for (agent_id, purpose), total in sorted(owed.items()):
         account = Account.objects.filter(agent_id=agent_id, purpose=purpose, loan__isnull=True).first()
-        balance = -(account.balance if account else ZERO)
+        pool_postings = Posting.objects.filter(account=account, entry__pool_movement__isnull=False)
+        balance = -Decimal(pool_postings.aggregate(s=Sum("amount", default=0))["s"]) if account else ZERO
         if quantize(balance) != quantize(total):
             problems.append({"ref": f"agent #{agent_id} {purpose}",
                              "problem": f"ledger {balance} ≠ sources outstanding {total}"})

@@ -2,11 +2,15 @@
 four member firms by bid, its first round repaid and the second drawn; the staff's attempt to
 pay the next advance before the second is repaid is refused with the reason; the staff record
 the repayment and the next member draws; a member firm sees the order, the rounds and its turn.
-Screenshots for docs/schemes.md go to docs/screenshots/rotating-fund-*.png."""
+Then the firm's own actions and the close: a firm asks to join an open fund from its portal with
+its bid, the staff admit it (its fee paid), it raises its bid, draws first and repays its advance
+from its portal; when every advance is repaid the staff close the fund and the closing
+statement is shown. Screenshots for docs/schemes.md go to docs/screenshots/rotating-fund-*.png."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,7 +18,7 @@ import pytest
 from agents.choices import Role
 from agents.tests.factories import PASSWORD, MembershipFactory, UserFactory
 from clusterfinance.schemes.rotating_fund import services
-from clusterfinance.schemes.rotating_fund.models import OrderRule, RoundStatus
+from clusterfinance.schemes.rotating_fund.models import FundStatus, JoinRequest, OrderRule, RoundStatus
 from clusterfinance.schemes.rotating_fund.tests.test_rotating_fund import _firm
 from tests.conftest import login, screenshot
 
@@ -65,3 +69,76 @@ def test_staff_run_the_rotation_and_a_member_sees_its_turn(browser_page, world):
     assert page.locator("[data-testid='my-turn']").is_visible()
     assert page.locator("[data-testid='order'] tbody tr").count() == 4
     docs_screenshot(page, "rotating-fund-3-member")
+
+
+def test_a_firm_joins_bids_and_repays_and_the_staff_close_the_fund(browser_page, world):
+    from django.utils import timezone
+
+    page = browser_page
+    staff, today = world.users["finance"], timezone.localdate()
+    others = [world.other_firm, _firm(world, "永康市恒达五金有限公司")]
+    fund = services.fund_create(user=staff, finance_company=world.finance_company, name="永康五金小额标会",
+                                rule=OrderRule.BID, fee="5000", advance_amount="8000", term_days=30, rate="0.05")
+    for firm, bid in zip(others, ("0.06", "0.07"), strict=True):
+        services.member_admit(user=staff, fund=fund, firm=firm, on=today - timedelta(days=30), bid_rate=bid)
+
+    # the firm finds the open fund on its page and asks to join with its bid
+    login(page, "enterprise@example.cn", PASSWORD)
+    page.goto("/finance/schemes/rotating/mine/")
+    page.locator(f"[data-testid='open-funds'] tr[data-fund='{fund.pk}'] a").click()
+    page.wait_for_load_state("networkidle")
+    page.locator("[data-testid='join'] input[name='bid_rate']").fill("0.08")
+    page.locator("[data-testid='join'] button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid='my-request']").is_visible()
+    docs_screenshot(page, "rotating-fund-4-join")
+    assert JoinRequest.objects.get(fund=fund).bid_rate == Decimal("0.0800")
+
+    # the staff admit it: its fee is paid into the fund
+    page.context.clear_cookies()
+    login(page, "finance@example.cn", PASSWORD)
+    page.goto(f"/finance/schemes/rotating/{fund.pk}/")
+    page.locator(f"[data-testid='requests'] tr[data-request='{world.firm.pk}'] input[name='on']").fill(
+        (today - timedelta(days=25)).isoformat())
+    page.locator(f"[data-testid='requests'] tr[data-request='{world.firm.pk}'] button[value='admit_request']").click()
+    page.wait_for_load_state("networkidle")
+    assert fund.members.filter(firm=world.firm, fee_paid=Decimal("5000.00")).exists()
+
+    # the firm raises its bid before the order is fixed
+    page.context.clear_cookies()
+    login(page, "enterprise@example.cn", PASSWORD)
+    page.goto(f"/finance/schemes/rotating/{fund.pk}/")
+    page.locator("[data-testid='bid'] input[name='bid_rate']").fill("0.09")
+    page.locator("[data-testid='bid'] button").click()
+    page.wait_for_load_state("networkidle")
+    assert fund.members.get(firm=world.firm).bid_rate == Decimal("0.0900")
+
+    # the highest bid draws first; the firm repays its advance from its portal
+    order = services.order_fix(user=staff, fund=fund)
+    assert order[0].firm == world.firm
+    first = services.round_draw(user=staff, fund=fund, on=today - timedelta(days=20))
+    assert first.interest == Decimal("59.18")  # 8000 × 9 % × 30 / 365 = 59.178…
+    page.goto(f"/finance/schemes/rotating/{fund.pk}/")
+    assert page.locator("[data-testid='repay'] input[name='amount']").input_value() == "8059.18"
+    docs_screenshot(page, "rotating-fund-5-repay")
+    page.locator("[data-testid='repay'] button").click()
+    page.wait_for_load_state("networkidle")
+    first.refresh_from_db()
+    assert first.status == RoundStatus.REPAID and first.settled_on == today
+
+    # the two others take their turns; the staff close the fund from its page
+    for _ in others:
+        rnd = services.round_draw(user=staff, fund=fund, on=today)
+        services.round_repay(user=staff, fund=fund, rnd=rnd, on=today)
+    page.context.clear_cookies()
+    login(page, "finance@example.cn", PASSWORD)
+    page.goto(f"/finance/schemes/rotating/{fund.pk}/")
+    page.locator("[data-testid='close'] button").click()
+    page.wait_for_load_state("networkidle")
+    fund.refresh_from_db()
+    assert fund.status == FundStatus.CLOSED
+    assert page.locator("[data-testid='statement'] tbody tr").count() == 3
+    interest = sum((r.interest for r in fund.rounds.all()), Decimal("0"))
+    assert page.locator("[data-testid='statement-total']").inner_text() == str(Decimal("15000.00") + interest)
+    assert page.locator("[data-testid='close']").count() == 0
+    docs_screenshot(page, "rotating-fund-6-closed")

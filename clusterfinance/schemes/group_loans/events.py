@@ -5,6 +5,8 @@ instalment_id, amount. A raised call notifies the called members' people."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +31,7 @@ def notify_call_raised(event) -> int:
         recipients = {m.user_id: (m.user, True) for m in Membership.objects.filter(
             agent_id=int(payer_id), is_active=True).select_related("user").order_by("user_id")}
         told += notifications_deliver(event=event, recipients=recipients, kind=CALL_RAISED,
-                                      params={"group": p.get("group_name", ""), "amount": amount,
+                                      params={"group": p.get("group_name", ""), "amount": f"{Decimal(amount):,.2f}",
                                               "defaulter": p.get("defaulter_name", "")},
                                       url=reverse("clusterfinance:group-detail", args=[p["group_id"]]))
     return told

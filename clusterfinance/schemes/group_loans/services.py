@@ -16,6 +16,9 @@
   the ledger keeps "borrowings" per loan),
   then the same amount is recorded as a repayment of the defaulter's loan through
   ``lending.services.repayment_record`` — one transaction, so no cent is lost or created.
+
+The policy's changes are in ``services_policy``, the dissolution of a group in
+``services_dissolution`` (a dissolved group refuses invitations, answers and applications here).
 """
 
 from __future__ import annotations

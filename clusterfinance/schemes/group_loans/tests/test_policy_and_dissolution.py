@@ -280,3 +280,22 @@ def test_dissolved_group_page_keeps_its_history(world, members, policy, client):
     mine = client.get(reverse("clusterfinance:groups-mine"), **EN).content.decode()
     assert "Dissolved" in mine
 
+
+
+def test_policy_page_fixed_query_count(world, policy, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("clusterfinance:group-policy")
+    client.force_login(world.users["finance"])
+    _update(world, call_days="21", product=str(policy.product_id))
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    few = count()
+    for days in range(22, 27):
+        _update(world, call_days=str(days), product=str(policy.product_id))
+    assert count() == few

@@ -88,7 +88,6 @@ class IssueDetailView(ActingMixin, TemplateView):
         # the one payment that may be prepared or approved next (earlier ones first)
         next_payment = next((p for p in page["payments"] if p.paid_on is None), None)
         ctx.update(issue=issue, **page, next_payment=next_payment, may_approve=APPROVE_BOND in self.caps,
-                   may_lead=LEAD_BOND in self.caps,
                    firms=list(Agent.objects.filter(cluster_members_q(finance_company=self.agent),
                                                    kind=AgentKind.ENTERPRISE).order_by("name")[:500]))
         return ctx

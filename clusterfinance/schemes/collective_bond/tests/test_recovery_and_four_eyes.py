@@ -276,3 +276,21 @@ def test_amounts_formatted_on_the_shareholdings_page(world, client_for):
     reviewed(world, amount="50000")
     page = client_for("finance").get(reverse("clusterfinance:shareholdings"), **EN).content.decode()
     assert "¥50,000.00" in page
+
+
+def test_the_page_sends_a_preparation_back(world, firms, client_for):
+    b = settled(world, firms)
+    url = reverse("clusterfinance:bond-detail", args=[b.pk])
+    c = client_for("finance_analyst")
+    assert c.post(url, {"action": "prepare_pay", "number": "1"}).status_code == 302
+    r = c.post(url, {"action": "prepare_pay", "number": "1"}, **EN)
+    assert r.status_code == 400 and "already prepared" in r.content.decode()
+    c = client_for("finance")
+    assert "Approve: collect and pay" in c.get(url, **EN).content.decode()
+    assert c.post(url, {"action": "withdraw", "number": "1"}).status_code == 302
+    assert BondPayment.objects.get(issue=b, number=1).prepared_by is None
+    r = c.post(url, {"action": "withdraw", "number": "1"}, **EN)
+    assert r.status_code == 400 and "not prepared" in r.content.decode()
+    r = c.post(url, {"action": "pay", "number": "x"}, **EN)
+    assert r.status_code == 400 and "Choose a payment" in r.content.decode()
+    assert BondPayment.objects.filter(issue=b, paid_on__isnull=False).count() == 0

@@ -362,3 +362,39 @@ def test_close_refused_while_an_advance_is_out_and_a_closed_fund_refuses_everyth
     assert 'data-testid="close"' not in response.content.decode()
     assert JournalEntry.objects.count() == entries
     assert_ledger_ok()
+
+
+# --- fixed number of queries -----------------------------------------------------------------------
+
+def test_firm_pages_and_closed_fund_page_fixed_queries(world, staff, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    firm_user = world.users["enterprise"]
+    counts = {"mine": [], "join": [], "closed": []}
+    for n in (2, 5):
+        firms = [_firm(world, f"规模{n}企业{i}") for i in range(n)]
+        open_funds = [bid_fund(world, staff) for _ in range(n)]
+        for fund in open_funds:
+            services_firm.join_ask(user=firm_user, fund=fund, firm=world.firm, bid_rate="0.05")
+        closed = _rotating(world, staff, firms, bids=[f"0.0{5 + i}" for i in range(n)], fee="5000")
+        while True:
+            last = closed.rounds.order_by("-number").first()
+            try:
+                rnd = services.round_draw(user=staff, fund=closed, on=last.settled_on if last else DAY)
+            except ValidationError:
+                break
+            services.round_repay(user=staff, fund=closed, rnd=rnd, on=rnd.due_on)
+        services_close.fund_close(user=staff, fund=closed, on=closed.rounds.order_by("-number").first().settled_on)
+        client.force_login(firm_user)
+        for key, url in (("mine", reverse("clusterfinance:rotating-mine")),
+                         ("join", reverse("clusterfinance:rotating-join", args=[open_funds[0].pk]))):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            counts[key].append(len(ctx.captured_queries))
+        client.force_login(staff)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("clusterfinance:rotating-detail", args=[closed.pk]))
+        assert response.status_code == 200 and 'data-testid="statement"' in response.content.decode()
+        counts["closed"].append(len(ctx.captured_queries))
+    assert all(a == b for a, b in counts.values()), counts

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from agents.choices import Role
-from clusterfinance.schemes.group_loans import services
+from clusterfinance.schemes.group_loans import services, services_dissolution, services_policy
 from clusterfinance.schemes.group_loans.models import CallStatus, GroupLoan, GroupMember, JointLiabilityCall, LoanGroup
 from infocenter.services.events import events_dispatch
 from lending import services as lending
@@ -24,6 +24,7 @@ from .loans import _owner
 
 PRODUCT = "联保小组贷款"
 GROUPS = (("永康五金联保一组", 3, True), ("永康电动工具联保二组", 4, False))
+DISSOLVED = "永康门业联保三组"
 
 
 def _product(world):
@@ -57,12 +58,33 @@ def _loan(world, group, firm, user, start, n):
     lending.loan_disburse(loan=loan, user=analyst, disbursed_on=start, idempotency_key=f"demo-group-loan-{app.pk}")
 
 
+def _dissolved_group(world, fc, out) -> None:
+    """A group of three formed without loans, then dissolved: every member agreed."""
+    if LoanGroup.objects.filter(finance_company=fc, name=DISSOLVED).exists():
+        return
+    firms = _candidates(world, 3)
+    if len(firms) < 3:
+        out.write(f"  group loans: not enough free member firms for {DISSOLVED} ({len(firms)})")
+        return
+    users = [_owner(world, f) for f in firms]
+    group = services.group_create(user=users[0], firm=firms[0], name=DISSOLVED, controller=f"{firms[0].name}实际控制人",
+                                  controller_id_code=f"DEMO-{firms[0].pk}")
+    for firm, user in zip(firms[1:], users[1:], strict=True):
+        services.member_invite(user=users[0], group=group, inviter=firms[0], invitee=firm)
+        services.member_answer(user=user, group=group, firm=firm, accept=True, controller=f"{firm.name}实际控制人",
+                               controller_id_code=f"DEMO-{firm.pk}")
+    group = services.group_form(user=users[0], group=group, firm=firms[0])
+    for firm, user in zip(firms, users, strict=True):
+        group = services_dissolution.dissolution_agree(user=user, group=group, firm=firm)
+
+
 def seed(world: dict, out) -> None:
     fc, today = world["finance_company"], timezone.localdate()
     policy = services.policy_for(fc)
     if policy.product_id is None:
-        policy.product = _product(world)
-        policy.save(update_fields=["product"])
+        services_policy.policy_update(user=world["users"][Role.FC_MANAGER], finance_company=fc,
+                                      min_members=policy.min_members, max_members=policy.max_members,
+                                      call_days=policy.call_days, product=str(_product(world).pk))
     for name, size, with_default in GROUPS:
         group = LoanGroup.objects.filter(finance_company=fc, name=name).first()
         if group is None:
@@ -92,6 +114,7 @@ def seed(world: dict, out) -> None:
                     lending.repayment_record(loan=first.loan, user=_owner(world, firm),
                                              amount=str(first.principal_due + first.interest_due),
                                              paid_on=first.due_date, idempotency_key=f"demo-group-pay-{first.pk}")
+    _dissolved_group(world, fc, out)
     lending.delinquency_run(as_of=today)
     result = services.calls_run(today=today)
     first_group = LoanGroup.objects.filter(finance_company=fc, name=GROUPS[0][0]).first()

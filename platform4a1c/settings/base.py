@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "agents.middleware.AuditContextMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "agents.middleware.MfaRequiredMiddleware",
+    "platform4a1c.db_router.ReplicaReadsMiddleware",  # does nothing without DATABASE_REPLICA_URL
 ]
 
 ROOT_URLCONF = "platform4a1c.urls"
@@ -108,6 +109,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
     if env.bool("DATABASE_POOL", default=False):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20}
+# An optional read replica for the dashboards (platform4a1c/db_router.py, docs/scaling.md).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**env.db("DATABASE_REPLICA_URL"), "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["platform4a1c.db_router.ReplicaRouter"]
+REPLICA_READ_VIEWS = ("clusterfinance:portal", "government:portal", "institutions:portal")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache: Redis when REDIS_URL is set ------------------------------------------------------

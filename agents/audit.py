@@ -97,14 +97,30 @@ def audit_record(action: str, *, target: str = "", summary: str = "", agent=None
     return record
 
 
+# At most one background seal is queued per this many seconds (per cache): a sustained load of
+# audited writes (hundreds of repayments a second, each in its own transaction) used to queue one
+# seal task per commit, each ≈ 50 ms of the worker's time, and flooded the worker's queue ahead of
+# the feedback loop's tasks (benchmarks/loop_latency.py). One seal seals every pending record.
+SEAL_KICK_WINDOW = 1.0
+SEAL_KICK_KEY = "agents:audit-seal-queued"
+
+
 def _seal_soon() -> None:
     """After a commit that audited something: seal in the background; when the broker is down
-    the minute beat entry (or ``audit_verify``) seals later."""
+    the minute beat entry (or ``audit_verify``) seals later. The first commit of a window queues
+    one seal to run after the window has closed (``countdown``), so it also seals the records of
+    every later commit of the window, whose own kick is skipped. Eager Celery (the tests) seals
+    after every commit as before."""
+    from django.core.cache import cache
+
     from .tasks import audit_chain_seal_task
 
     try:
-        audit_chain_seal_task.delay()
-    except Exception:  # noqa: BLE001 - the broker may be down
+        if audit_chain_seal_task.app.conf.task_always_eager:
+            audit_chain_seal_task.delay()
+        elif cache.add(SEAL_KICK_KEY, 1, timeout=SEAL_KICK_WINDOW):
+            audit_chain_seal_task.apply_async(countdown=SEAL_KICK_WINDOW + 0.5)
+    except Exception:  # noqa: BLE001 - the broker (or the cache) may be down
         logger.warning("could not enqueue the audit sealer; beat will run it", exc_info=True)
 
 

@@ -49,19 +49,35 @@ def _about_a_rating(event: Event) -> bool:
 
 
 def on_rescore_requested(event: Event) -> None:
-    """Re-score the firms the event concerns, through Celery, once this delivery commits (the
-    task takes ids and re-scores from the current data, so a repeated request is harmless)."""
-    ids = sorted({int(i) for i in (event.payload.get("agent_ids") or [])} | (
-        {event.subject_agent_id} if event.subject_agent_id else set()))
-    if not ids or _about_a_rating(event):
+    """``on_rescore_requested_batch`` of one event."""
+    on_rescore_requested_batch([event])
+
+
+def on_rescore_requested_batch(events: list[Event]) -> None:
+    """Re-score the firms the batch's requests concern, through Celery, once this delivery
+    commits: **one task for the whole batch** (the rating is vectorised: one feature table for all
+    its firms), each firm's new rating naming the request that asked for it. One task per request
+    used to flood a single worker's queue under a load of repayments (each asks for its
+    borrower's re-score), so a report's re-score waited behind hundreds of others
+    (benchmarks/loop_latency.py). The task takes ids and re-scores from the current data, so a
+    repeated request is harmless."""
+    sources: dict[int, int] = {}
+    for event in events:
+        ids = {int(i) for i in (event.payload.get("agent_ids") or [])} | (
+            {event.subject_agent_id} if event.subject_agent_id else set())
+        if not ids or _about_a_rating(event):
+            continue
+        for agent_id in ids:
+            sources.setdefault(agent_id, event.pk)
+    if not sources:
         return
-    event_id = event.pk
+    ids = sorted(sources)
 
     def enqueue():
         from .tasks import ratings_rescore_agents
 
         try:
-            ratings_rescore_agents.delay(agent_ids=ids, source_event_id=event_id)
+            ratings_rescore_agents.delay(agent_ids=ids, source_event_ids={str(a): e for a, e in sources.items()})
         except Exception:  # the broker may be down: the nightly run re-scores everyone
             logger.warning("could not enqueue a re-score of %s", ids, exc_info=True)
 
@@ -86,5 +102,5 @@ def notify_rating_changed(event: Event) -> int:
 def register() -> None:
     from infocenter.services.events import register_handler
 
-    register_handler(RESCORE_REQUESTED, on_rescore_requested, name="clusterfinance.rating.rescore")
+    register_handler(RESCORE_REQUESTED, on_rescore_requested_batch, name="clusterfinance.rating.rescore", batch=True)
     register_handler(RATING_CHANGED, notify_rating_changed, name="clusterfinance.rating.notify")

@@ -359,7 +359,8 @@ def _rate_company(fc: Agent, ids: list[int], *, trigger: str, as_of: date, rated
             agent_id=int(agent_ids[k]), finance_company=fc, version=version, score=rounded[k], grade=str(grades_new[k]),
             pd=pd_values[k], previous_grade=before["grade"] if before else (previous_grades[k] or ""),
             reasons=reasons_new[k], inputs=inputs_all[i], limited_history=bool(limited[k]), rated_at=rated_at,
-            trigger=trigger, source_event_id=source_event_id))
+            trigger=trigger, source_event_id=(source_event_id.get(int(agent_ids[k]))
+                                              if isinstance(source_event_id, dict) else source_event_id)))
         if before is not None:
             replaced.append(before["pk"])
     if not new:
@@ -414,7 +415,8 @@ def ratings_rescore(*, agent_ids=None, trigger: str = RatingTrigger.EVENT, as_of
     """Re-score the member firms among ``agent_ids`` (ids or a queryset; None = every member
     firm of every cluster), each with its finance company's version in use. Idempotent: a firm
     whose inputs and version are those of its current rating gets no new rating (``force``
-    writes one anyway). ``as_of``/``rated_at`` backdate a run (demo history)."""
+    writes one anyway). ``as_of``/``rated_at`` backdate a run (demo history). ``source_event_id``
+    is the event that asked for the run, or a dict of them by agent id (a batch of requests)."""
     as_of = as_of or timezone.localdate()
     rated_at = rated_at or timezone.now()
     if agent_ids is not None and not hasattr(agent_ids, "query"):

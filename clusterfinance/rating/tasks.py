@@ -6,11 +6,15 @@ from .choices import RatingTrigger
 
 
 @shared_task(name="clusterfinance.rating.tasks.ratings_rescore_agents", acks_late=True)
-def ratings_rescore_agents(*, agent_ids: list[int], source_event_id: int | None = None) -> int:
-    """Re-score these firms now (the feedback loop: new information about them)."""
+def ratings_rescore_agents(*, agent_ids: list[int], source_event_id: int | None = None,
+                           source_event_ids: dict | None = None) -> int:
+    """Re-score these firms now (the feedback loop: new information about them). Each new rating
+    names the event that asked for it: ``source_event_ids`` (agent id → event id, keys as text
+    since the message is JSON), or ``source_event_id`` for all."""
     from .services import ratings_rescore
 
-    return len(ratings_rescore(agent_ids=agent_ids, trigger=RatingTrigger.EVENT, source_event_id=source_event_id))
+    source = {int(a): e for a, e in source_event_ids.items()} if source_event_ids else source_event_id
+    return len(ratings_rescore(agent_ids=agent_ids, trigger=RatingTrigger.EVENT, source_event_id=source))
 
 
 @shared_task(name="clusterfinance.rating.tasks.ratings_rescore_company", acks_late=True)

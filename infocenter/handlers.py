@@ -23,6 +23,7 @@ event) and sends e-mail only after its transaction commits."""
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 
 from django.db.models import Q
 from django.urls import reverse
@@ -181,7 +182,9 @@ def _publication_items(events: list[Event]) -> list[dict]:
     """What ``_publication_event`` tells, for a batch of publication events in a fixed number of
     queries (publications, subscriptions, the publishers' people, the candidates' agents),
     plus one restrict() query per follower whose access the visibility alone does not give."""
-    publications = Publication.objects.select_related("publisher").in_bulk(
+    publications = Publication.objects.select_related("publisher").only(
+        "module", "subject_id", "category", "publisher__name", "title", "version", "visibility", "status",
+        "audience_kinds").in_bulk(
         [e.payload.get("publication_id") for e in events if e.payload.get("publication_id")])
     found = [(e, publications.get(e.payload.get("publication_id"))) for e in events]
     found = [(e, p) for e, p in found if p is not None]
@@ -199,17 +202,22 @@ def _publication_items(events: list[Event]) -> list[dict]:
     # one reverse() per batch: the link of publication N is the pattern's with N in it
     placeholder = 987654321
     link = reverse("infocenter:publication-detail", args=[placeholder])
+    # the subscriptions by what they follow, read once (not once per publication)
+    following: dict[tuple[str, object], list[tuple[int, object, bool]]] = defaultdict(list)
+    for sub in subscriptions:
+        followed = {SubscriptionTarget.MODULE: sub.module, SubscriptionTarget.AGENT: sub.agent_id,
+                    SubscriptionTarget.CATEGORY: sub.category}.get(sub.target)
+        following[(sub.target, followed)].append((sub.user_id, sub.user, sub.email))
     items = []
     for event, publication in found:
         candidates: dict[int, tuple] = {}
-        for sub in subscriptions:
-            if not ((sub.target == SubscriptionTarget.MODULE and publication.module and sub.module == publication.module)
-                    or (sub.target == SubscriptionTarget.AGENT and sub.agent_id == publication.subject_id)
-                    or (sub.target == SubscriptionTarget.CATEGORY and publication.category
-                        and sub.category == publication.category)):
+        for key in ((SubscriptionTarget.MODULE, publication.module), (SubscriptionTarget.AGENT, publication.subject_id),
+                    (SubscriptionTarget.CATEGORY, publication.category)):
+            if not key[1]:
                 continue
-            user, email = candidates.get(sub.user_id, (sub.user, False))
-            candidates[sub.user_id] = (user, email or sub.email)
+            for uid, user, wants_email in following.get(key, ()):
+                known, email = candidates.get(uid, (user, False))
+                candidates[uid] = (known, email or wants_email)
         mine = own.get(publication.publisher_id, set())
         candidates = {uid: v for uid, v in candidates.items() if uid not in mine}
         readers = _readers_by_visibility(publication, candidates, kinds_of)

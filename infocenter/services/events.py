@@ -23,7 +23,15 @@ effects: a racing worker that committed some of them first makes that INSERT fai
 key, the whole run of the handler rolls back and is re-run for the events still undelivered.
 A batch handler that raises is re-run event by event (``func([event])``), so one bad event
 cannot hold back the others. Several workers claim disjoint batches (``SKIP LOCKED`` and the
-lease); on SQLite, which serialises writers, one worker dispatches batch after batch."""
+lease); on SQLite, which serialises writers, one worker dispatches batch after batch.
+
+Commits without waiting for the disk: on PostgreSQL the dispatcher's own transactions (claim,
+each handler's run with its deliveries, the mark) commit with ``synchronous_commit = off``.
+A crash may lose the last fraction of a second of them — but a handler's effects and its
+delivery rows go together, so what is lost is lost whole and redelivered after the lease:
+exactly once in effect still holds. Only what a handler does outside the database after the
+commit (an e-mail, a Celery message) may then happen twice (docs/decisions.md, "The outbox
+commits without waiting for the disk")."""
 
 from __future__ import annotations
 
@@ -162,12 +170,21 @@ def _kick_on_commit() -> None:
     transaction.on_commit(_kick, robust=True)
 
 
+def _commit_without_waiting() -> None:
+    """Inside the outermost transaction on PostgreSQL (never a caller's own): let its commit
+    return before its WAL is on disk."""
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def events_claim(*, now=None, batch: int = EVENT_BATCH, lease=EVENT_LEASE) -> list[int]:
     """Claim up to ``batch`` undelivered events whose lease is free or has run out: set a new
     lease and count the attempt. On PostgreSQL rows locked by another worker are skipped
     (``SELECT … FOR UPDATE SKIP LOCKED``); SQLite serialises writers, a plain loop suffices."""
     now = now or timezone.now()
     with transaction.atomic():
+        _commit_without_waiting()
         qs = (
             Event.objects.filter(dispatched_at__isnull=True, attempts__lt=EVENT_MAX_ATTEMPTS)
             .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
@@ -273,6 +290,7 @@ def _handler_deliver(name: str, func: Callable, events: list[Event], now, *, tri
     for _ in range(tries):
         try:
             with transaction.atomic():
+                _commit_without_waiting()
                 delivered, errors = _handler_run(name, func, todo)
                 if delivered:
                     _deliveries_insert(name, delivered, now)
@@ -312,10 +330,12 @@ def events_deliver(events: list[Event], *, now=None) -> list[int]:
         for event_id, message in _handler_deliver(name, funcs[name], by_handler[name], now).items():
             errors[event_id].append(message)
     ok = [e.pk for e in events if e.pk not in errors]
-    if ok:
-        Event.objects.filter(pk__in=ok).update(dispatched_at=now, lease_until=None, last_error="")
-    for event_id, messages in errors.items():
-        Event.objects.filter(pk=event_id).update(last_error="\n".join(messages)[:4000])
+    with transaction.atomic():
+        _commit_without_waiting()
+        if ok:
+            Event.objects.filter(pk__in=ok).update(dispatched_at=now, lease_until=None, last_error="")
+        for event_id, messages in errors.items():
+            Event.objects.filter(pk=event_id).update(last_error="\n".join(messages)[:4000])
     return ok
 
 

@@ -79,6 +79,14 @@ def seed(world: dict, out) -> None:
         if n < 3:
             _review(application, officer, checker, approve=n < 2, on=today - timedelta(days=3 - n))
     services.programme_priorities_mark(user=officer, programme=subsidy, firms=eligible[:2], industries="C33")
+    # … and one for the coming twelve months, which the financing adviser counts in a new loan's cost
+    coming = _programme(
+        gov, officer, title="五金制造业贷款贴息（未来十二个月）", kind=ProgrammeKind.INTEREST_SUBSIDY, share="0.3",
+        period_start=today, period_end=today + timedelta(days=365), industries="C33, C34",
+        size_classes="micro,small,medium", cluster=cluster,
+        description="对集群内小微及中型五金制造企业今后十二个月实际支付的贷款利息给予30%贴息。")
+    services.programme_fund(user=officer, programme=coming, amount="300000.00", on=today,
+                            idempotency_key="demo-programme-coming-subsidy-budget")
 
     # 2. risk compensation: a bank claims on a loan 90+ days past due
     fund = _programme(

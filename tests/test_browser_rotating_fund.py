@@ -4,8 +4,8 @@ pay the next advance before the second is repaid is refused with the reason; the
 the repayment and the next member draws; a member firm sees the order, the rounds and its turn.
 Then the firm's own actions and the close: a firm asks to join an open fund from its portal with
 its bid, the staff admit it (its fee paid), it raises its bid, draws first and repays its advance
-from its portal; when every advance is repaid the staff close the fund and the closing
-statement is shown. Screenshots for docs/schemes.md go to docs/screenshots/rotating-fund-*.png."""
+from its portal; when every advance is repaid the staff close the fund (one prepares, another
+approves) and the closing statement is shown. Screenshots for docs/schemes.md go to docs/screenshots/rotating-fund-*.png."""
 
 from __future__ import annotations
 
@@ -133,7 +133,15 @@ def test_a_firm_joins_bids_and_repays_and_the_staff_close_the_fund(browser_page,
     page.context.clear_cookies()
     login(page, "finance@example.cn", PASSWORD)
     page.goto(f"/finance/schemes/rotating/{fund.pk}/")
-    page.locator("[data-testid='close'] button").click()
+    assert page.locator("[data-testid='preview'] tbody tr").count() == 3
+    page.locator("[data-testid='close-prepare'] button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid='close-prepared']").is_visible()
+    assert page.locator("[data-testid='close'] button[value='close']").count() == 0  # not by the preparer
+    page.context.clear_cookies()
+    login(page, "analyst@example.cn", PASSWORD)  # maker-checker: another person approves
+    page.goto(f"/finance/schemes/rotating/{fund.pk}/")
+    page.locator("[data-testid='close'] button[value='close']").click()
     page.wait_for_load_state("networkidle")
     fund.refresh_from_db()
     assert fund.status == FundStatus.CLOSED

@@ -3,8 +3,8 @@ firms, the order by bid of interest as in a 标会, now in its fourth round: rou
 defaulted (the defaulter's fee covered the loss first, the rest shared among the other four to
 the fen), round 3 repaid, round 4 drawn and not yet due. And a second, small fund by lot, already
 closed: the first firm asked to join from its portal and was admitted, three rounds repaid (the
-first firm's from its own portal), the interest paid out pro rata to the fees and the fees
-returned. Through the same services the pages call; idempotent: each fund is found by name and
+first firm's from its own portal), the close prepared by the analyst and approved by the manager:
+the interest paid out pro rata to the fees and the fees returned. Through the same services the pages call; idempotent: each fund is found by name and
 each step is taken only when it is missing."""
 
 from __future__ import annotations
@@ -91,6 +91,9 @@ def _closed_fund(world: dict, out) -> None:
                                                amount=rnd.amount + rnd.interest, on=on)
                 else:
                     services.round_repay(user=staff, fund=fund, rnd=rnd, on=on)
+        fund.refresh_from_db()
+        if fund.close_prepared_by_id is None:  # maker-checker: the analyst prepares, the manager approves
+            services_close.fund_close_prepare(user=world["users"][Role.FC_ANALYST], fund=fund)
         fund = services_close.fund_close(user=staff, fund=fund, on=today - timedelta(days=CLOSED_ON))
     out.write(f"  rotating fund: {fund.name}, closed on {fund.closed_on}, "
               f"capital {services.selectors.fund_capital(fund)}\n")

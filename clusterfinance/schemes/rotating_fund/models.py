@@ -46,6 +46,10 @@ class RotatingFund(models.Model):
     # how the interest the advances paid is shared among the members when the fund closes
     interest_rule = models.CharField(_("interest shared"), max_length=10, choices=InterestRule.choices,
                                      default=InterestRule.FEE)
+    # maker-checker: one of the staff prepares the close, another approves it (and pays out)
+    close_prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                          null=True, blank=True)
+    close_prepared_at = models.DateTimeField(_("close prepared at"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                   null=True, blank=True)

@@ -279,6 +279,9 @@ def round_draw(*, user, fund: RotatingFund, on) -> FundRound:
                                  amount=fund.advance_amount, payer=fund.finance_company, payer_purpose=P.PLACEMENTS,
                                  payee=member.firm, payee_purpose=P.CREDIT_LINES_DRAWN, reference=_ref(fund),
                                  memo=_("Advance of the rotating fund, round %(n)s") % {"n": number}, user=user)
+    if fund.close_prepared_by_id is not None:  # the prepared close was of a fund with no advance out
+        fund.close_prepared_by, fund.close_prepared_at = None, None
+        fund.save(update_fields=["close_prepared_by", "close_prepared_at"])
     rnd = FundRound.objects.create(fund=fund, number=number, member=member, amount=fund.advance_amount, rate=rate,
                                    interest=interest_of(fund.advance_amount, rate, fund.term_days), drawn_on=on,
                                    due_on=on + timedelta(days=fund.term_days), draw_entry=entry)

@@ -1,5 +1,6 @@
-"""Closing a rotating fund: once no advance is out (every round repaid or written off), the
-finance company's staff close it. Two entries, referenced ``rotating_fund:<pk>`` like the rest:
+"""Closing a rotating fund: once no advance is out (every round repaid or written off), one of the
+finance company's staff prepares the close (``fund_close_prepare``) and another approves it
+(``fund_close``: maker-checker, as for every payout), which pays out. Two entries, referenced ``rotating_fund:<pk>`` like the rest:
 
 | movement | member's books | F's books |
 |---|---|---|
@@ -24,9 +25,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agents.capabilities import require
+from agents.capabilities import four_eyes_check, require
 from agents.money import ZERO, format_yuan
 from agents.parsing import collect, parse_date
 from lending.choices import AccountPurpose as P
@@ -72,20 +74,55 @@ def closing_statement(fund: RotatingFund, members: list, rounds: list, lost: dic
     return rows, interest
 
 
-@transaction.atomic
-def fund_close(*, user, fund: RotatingFund, on) -> RotatingFund:
-    """Close the fund: pay the interest out to the members and return their stakes, so that the
-    fund's balance on the ledger is exactly zero. Refused while an advance is out, or when the
-    fund is closed already; nothing is posted then."""
-    fund = _lock(fund)
-    require(user, fund.finance_company, MANAGE_ROTATING_FUND)
-    on = collect(on=lambda: parse_date(on))["on"]
-    rounds = list(fund.rounds.select_related("member__firm").order_by("number"))
+def _no_advance_out(rounds) -> None:
     open_round = next((r for r in rounds if r.status == RoundStatus.DRAWN), None)
     if open_round is not None:
         raise ValidationError(_("%(firm)s has not repaid its advance of round %(n)s: a fund closes only when every "
                                 "advance is repaid or written off.")
                               % {"firm": open_round.member.firm.name, "n": open_round.number})
+
+
+@transaction.atomic
+def fund_close_prepare(*, user, fund: RotatingFund) -> RotatingFund:
+    """One of the staff prepares the close; another approves it. Refused while an advance is out."""
+    fund = _lock(fund)
+    require(user, fund.finance_company, MANAGE_ROTATING_FUND)
+    _no_advance_out(list(fund.rounds.select_related("member__firm")))
+    if fund.close_prepared_by_id is not None:
+        raise ValidationError(_("The close is already prepared; another person of the staff approves it."))
+    fund.close_prepared_by, fund.close_prepared_at = user, timezone.now()
+    fund.save(update_fields=["close_prepared_by", "close_prepared_at"])
+    return fund
+
+
+@transaction.atomic
+def fund_close_withdraw(*, user, fund: RotatingFund) -> RotatingFund:
+    """The staff withdraw a prepared close (nothing was paid)."""
+    fund = _lock(fund)
+    require(user, fund.finance_company, MANAGE_ROTATING_FUND)
+    if fund.close_prepared_by_id is None:
+        raise ValidationError(_("The close is not prepared."))
+    fund.close_prepared_by, fund.close_prepared_at = None, None
+    fund.save(update_fields=["close_prepared_by", "close_prepared_at"])
+    return fund
+
+
+@transaction.atomic
+def fund_close(*, user, fund: RotatingFund, on) -> RotatingFund:
+    """Approve the prepared close: pay the interest out to the members and return their stakes,
+    so that the fund's balance on the ledger is exactly zero. Refused unless another person
+    prepared it, while an advance is out, or when the fund is closed already; nothing is posted
+    then."""
+    fund = _lock(fund)
+    require(user, fund.finance_company, MANAGE_ROTATING_FUND)
+    if fund.close_prepared_by_id is None:
+        raise ValidationError(_("Prepare the close first; another person of the staff approves it."),
+                              code="not_prepared")
+    four_eyes_check(agent=fund.finance_company, maker_id=fund.close_prepared_by_id, checker=user,
+                    message=_("The person who prepared the close cannot also approve it (maker-checker)."))
+    on = collect(on=lambda: parse_date(on))["on"]
+    rounds = list(fund.rounds.select_related("member__firm").order_by("number"))
+    _no_advance_out(rounds)
     if rounds and on < max(r.settled_on for r in rounds):
         raise ValidationError({"on": _("A fund closes on or after its last round was settled.")})
     members = list(fund.members.select_related("firm").order_by("position", "pk"))

@@ -111,7 +111,8 @@ class FundDetailView(ActingMixin, TemplateView):
     template_name = "clusterfinance/schemes/rotating/detail.html"
 
     def get_fund(self) -> RotatingFund:
-        fund = get_object_or_404(RotatingFund.objects.select_related("finance_company"), pk=self.kwargs["pk"])
+        fund = get_object_or_404(RotatingFund.objects.select_related("finance_company", "close_prepared_by"),
+                                 pk=self.kwargs["pk"])
         if not selectors.fund_may_see(fund, self.agent):
             raise Http404
         return fund
@@ -127,6 +128,11 @@ class FundDetailView(ActingMixin, TemplateView):
                    today=timezone.localdate().isoformat(), firm_acts=firm_acts and mine is not None,
                    my_open_round=page["current"] if mine and page["current"]
                    and page["current"].member_id == mine["member"].pk else None)
+        if staff and fund.status != FundStatus.CLOSED and page["current"] is None:
+            # what the close would pay, shown to whoever prepares or approves it
+            ctx["preview"], ctx["preview_interest"] = services_close.closing_statement(
+                fund, [r["member"] for r in page["members"]], page["rounds"],
+                {r["member"].pk: r["lost"] for r in page["members"]})
         if ctx["my_open_round"] is not None:
             ctx["my_due"] = ctx["my_open_round"].amount + ctx["my_open_round"].interest
         if staff and fund.status == FundStatus.OPEN:
@@ -159,6 +165,12 @@ class FundDetailView(ActingMixin, TemplateView):
                 else:
                     services_firm.join_decline(user=request.user, fund=fund, request=join, reason=p.get("reason", ""))
                     messages.success(request, _("The request is declined."))
+            elif action == "close_prepare":
+                services_close.fund_close_prepare(user=request.user, fund=fund)
+                messages.success(request, _("The close is prepared; another person of the staff approves it."))
+            elif action == "close_withdraw":
+                services_close.fund_close_withdraw(user=request.user, fund=fund)
+                messages.success(request, _("The prepared close is withdrawn."))
             elif action == "close":
                 services_close.fund_close(user=request.user, fund=fund, on=p.get("on", ""))
                 messages.success(request, _("The fund is closed: the interest is paid out and the fees returned."))

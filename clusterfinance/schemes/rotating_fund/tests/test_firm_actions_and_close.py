@@ -53,6 +53,12 @@ def bid_fund(world, staff, *, interest_rule=InterestRule.FEE, **kw):
                                 interest_rule=interest_rule, **values)
 
 
+def close(world, fund, *, on):
+    """Maker-checker: the analyst prepares the close, the manager approves it."""
+    services_close.fund_close_prepare(user=world.users["finance_analyst"], fund=fund)
+    return services_close.fund_close(user=world.users["finance"], fund=fund, on=on)
+
+
 def fund_postings(fund, agent, purpose) -> Decimal:
     return Posting.objects.filter(account__agent=agent, account__purpose=purpose,
                                   entry__reference=f"rotating_fund:{fund.pk}").aggregate(s=Sum("amount"))["s"] \
@@ -268,7 +274,7 @@ def test_close_pays_interest_by_fee_returns_fees_and_ends_at_zero(world, staff, 
     firms, users = owners
     fund = _run_to_the_end(world, staff, firms, users)
     cash = {f.pk: balance(f, P.CASH) for f in firms}
-    services_close.fund_close(user=staff, fund=fund, on="2027-04-15")
+    close(world, fund, on="2027-04-15")
     fund.refresh_from_db()
     assert fund.status == FundStatus.CLOSED and fund.closed_on == date(2027, 4, 15)
     members = {m.firm_id: m for m in fund.members.all()}
@@ -311,7 +317,7 @@ def test_close_pays_interest_by_fee_returns_fees_and_ends_at_zero(world, staff, 
 def test_close_by_stake_gives_the_fen_to_the_largest_stake(world, staff, owners):
     firms, users = owners
     fund = _run_to_the_end(world, staff, firms, users, interest_rule=InterestRule.STAKE)
-    services_close.fund_close(user=staff, fund=fund, on="2027-04-15")
+    close(world, fund, on="2027-04-15")
     members = {m.firm_id: m for m in fund.members.all()}
     # weights 833.33 / 833.33 / 833.34 (firm 1, 2, 3): the fen left goes to firm 3's larger stake
     assert [members[f.pk].interest_share for f in firms] == [Decimal("22.34"), Decimal("22.34"), Decimal("22.35"),
@@ -326,16 +332,27 @@ def test_close_refused_while_an_advance_is_out_and_a_closed_fund_refuses_everyth
     rnd = services.round_draw(user=staff, fund=fund, on=DAY)
     entries = JournalEntry.objects.count()
     with pytest.raises(ValidationError) as exc, translation.override("en"):
-        services_close.fund_close(user=staff, fund=fund, on="2026-12-01")
+        services_close.fund_close_prepare(user=staff, fund=fund)
     assert "has not repaid" in exc.value.messages[0]
     with pytest.raises(PermissionDenied):
         services_close.fund_close(user=users[0], fund=fund, on="2026-12-01")
     assert JournalEntry.objects.count() == entries and RotatingFund.objects.get(pk=fund.pk).status == "rotating"
     services.round_repay(user=staff, fund=fund, rnd=rnd, on=date(2026, 6, 1))
-    with pytest.raises(ValidationError):  # not dated before the last settlement
-        services_close.fund_close(user=staff, fund=fund, on="2026-05-31")
     client.force_login(staff)
     detail = reverse("clusterfinance:rotating-detail", args=[fund.pk])
+    response = client.post(detail, {"action": "close", "on": "2026-06-02"}, follow=True, **EN)
+    assert "Prepare the close first" in response.content.decode()  # not prepared
+    client.post(detail, {"action": "close_prepare"})
+    fund.refresh_from_db()
+    assert fund.close_prepared_by == staff
+    response = client.post(detail, {"action": "close", "on": "2026-06-02"}, follow=True, **EN)
+    assert "maker-checker" in response.content.decode()  # the preparer may not approve
+    assert JournalEntry.objects.count() == entries + 1  # the repayment only
+    client.force_login(world.users["finance_analyst"])
+    page = client.get(detail, **EN).content.decode()
+    assert 'data-testid="preview"' in page and "1007.50" in page  # the approver sees what it pays
+    with pytest.raises(ValidationError):  # not dated before the last settlement
+        services_close.fund_close(user=world.users["finance_analyst"], fund=fund, on="2026-05-31")
     client.post(detail, {"action": "close", "on": "2026-06-02"})
     fund.refresh_from_db()
     assert fund.status == FundStatus.CLOSED
@@ -349,6 +366,7 @@ def test_close_refused_while_an_advance_is_out_and_a_closed_fund_refuses_everyth
         lambda: services.round_repay(user=staff, fund=fund, rnd=rnd, on="2026-06-03"),
         lambda: services.round_default(user=staff, fund=fund, rnd=rnd, on="2026-12-03"),
         lambda: services_close.fund_close(user=staff, fund=fund, on="2026-06-03"),
+        lambda: services_close.fund_close_prepare(user=staff, fund=fund),
         lambda: services_firm.join_ask(user=users[0], fund=fund, firm=firms[0], bid_rate="0.05"),
         lambda: services_firm.bid_change(user=users[0], fund=fund, firm=firms[0], bid_rate="0.05"),
         lambda: services_firm.member_repay(user=users[1], fund=fund, firm=firms[1], rnd=rnd, amount="1530.00"),
@@ -385,7 +403,7 @@ def test_firm_pages_and_closed_fund_page_fixed_queries(world, staff, client):
             except ValidationError:
                 break
             services.round_repay(user=staff, fund=closed, rnd=rnd, on=rnd.due_on)
-        services_close.fund_close(user=staff, fund=closed, on=closed.rounds.order_by("-number").first().settled_on)
+        close(world, closed, on=closed.rounds.order_by("-number").first().settled_on)
         client.force_login(firm_user)
         for key, url in (("mine", reverse("clusterfinance:rotating-mine")),
                          ("join", reverse("clusterfinance:rotating-join", args=[open_funds[0].pk]))):
@@ -398,3 +416,24 @@ def test_firm_pages_and_closed_fund_page_fixed_queries(world, staff, client):
         assert response.status_code == 200 and 'data-testid="statement"' in response.content.decode()
         counts["closed"].append(len(ctx.captured_queries))
     assert all(a == b for a, b in counts.values()), counts
+
+
+def test_a_prepared_close_is_withdrawn_or_undone_by_a_draw(world, staff, owners):
+    firms, _users = owners
+    fund = _rotating(world, staff, firms)
+    analyst = world.users["finance_analyst"]
+    services_close.fund_close_prepare(user=analyst, fund=fund)
+    with pytest.raises(ValidationError):  # prepared once
+        services_close.fund_close_prepare(user=staff, fund=fund)
+    services_close.fund_close_withdraw(user=staff, fund=fund)
+    fund.refresh_from_db()
+    assert fund.close_prepared_by is None
+    services_close.fund_close_prepare(user=analyst, fund=fund)
+    rnd = services.round_draw(user=staff, fund=fund, on=DAY)  # the fund moved on: the preparation lapses
+    services.round_repay(user=staff, fund=fund, rnd=rnd, on=rnd.due_on)
+    fund.refresh_from_db()
+    assert fund.close_prepared_by is None
+    entries = JournalEntry.objects.count()
+    with pytest.raises(ValidationError):
+        services_close.fund_close(user=staff, fund=fund, on=rnd.due_on)
+    assert JournalEntry.objects.count() == entries and fund.status == FundStatus.ROTATING

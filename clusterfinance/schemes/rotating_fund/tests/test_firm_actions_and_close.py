@@ -437,3 +437,15 @@ def test_a_prepared_close_is_withdrawn_or_undone_by_a_draw(world, staff, owners)
     with pytest.raises(ValidationError):
         services_close.fund_close(user=staff, fund=fund, on=rnd.due_on)
     assert JournalEntry.objects.count() == entries and fund.status == FundStatus.ROTATING
+
+
+def test_the_interest_rule_is_chosen_when_the_fund_is_opened(world, staff, client):
+    client.force_login(staff)
+    url = reverse("clusterfinance:rotating-funds")
+    base = {"name": "三号基金", "rule": "rating", "fee": "100", "advance_amount": "200", "term_days": "30",
+            "rate": "0.04"}
+    response = client.post(url, base | {"interest_rule": "lottery"}, **EN)
+    assert response.status_code == 400 and "how the interest is shared" in response.content.decode()
+    assert not RotatingFund.objects.exists()
+    assert client.post(url, base | {"interest_rule": "stake"}).status_code == 302
+    assert RotatingFund.objects.get().interest_rule == InterestRule.STAKE

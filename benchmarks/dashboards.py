@@ -28,21 +28,18 @@ plain SQL from the loans table.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
-import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _http import ROOT, Client, Gunicorn, OwnRedis, django_setup, ensure_database, percentile, production_env
+
 sys.path.insert(0, str(ROOT))
 PASSWORD = "Bench-dashboards-2026!"  # noqa: S105 (a scratch database of the benchmark)
 REGION = "339904"
@@ -59,28 +56,6 @@ PAGES = {
     "government dashboard": ("/gov/", "government"),
 }
 GOAL_PAGE = "finance dashboard"
-
-
-def ensure_database(url: str, *, fresh: bool) -> None:
-    """The scratch database: dropped and created again when ``fresh``, else created if missing."""
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if fresh:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build(firms: int, loans: int) -> dict:
@@ -257,43 +232,6 @@ def expected_figures(cluster_name: str) -> dict:
     return {"count": n, "par30": pct(par30), "npl": pct(npl), "par30_count": n30}
 
 
-class Client:
-    """One keep-alive HTTP connection with its own cookie jar (the session cookie is Secure, so
-    a browser-like jar would not send it over the plain HTTP gunicorn speaks behind the proxy)."""
-
-    def __init__(self, port: int):
-        self.port, self.cookies = port, {}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-
-    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, float]:
-        headers = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https", "Accept-Language": "zh-hans",
-                   "Referer": f"https://127.0.0.1{path}"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        text = response.read().decode("utf-8", "replace")
-        elapsed = time.perf_counter() - started
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response.status, text, elapsed
-
-    def login(self, email: str) -> None:
-        from urllib.parse import urlencode
-
-        _status, page, _ = self.request("GET", "/accounts/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        status, _, _ = self.request("POST", "/accounts/login/",
-                                    urlencode({"csrfmiddlewaretoken": token, "login": email, "password": PASSWORD}))
-        if status != 302:
-            raise SystemExit(f"login of {email} answered {status}")
-
-
 def measure(client: Client, path: str, requests: int) -> tuple[float, float, str]:
     client.request("GET", path)  # warm the worker (templates, connections)
     times, problem = [], ""
@@ -303,8 +241,7 @@ def measure(client: Client, path: str, requests: int) -> tuple[float, float, str
         if status != 200:
             problem = f"HTTP {status}"
     times.sort()
-    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
-    return statistics.median(times), p95, problem
+    return statistics.median(times), percentile(times, 0.95), problem
 
 
 def testid(page: str, name: str) -> str:
@@ -329,44 +266,16 @@ def main() -> int:
         args.firms, args.loans, args.requests = 50, 500, 5
     ensure_database(args.database_url, fresh=not args.reuse)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    tmp = Path(tempfile.mkdtemp(prefix="bench-dashboards-"))
-    redis = None
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not redis_url:
-        if not shutil.which("redis-server"):
+    with OwnRedis() as redis, tempfile.TemporaryDirectory(prefix="bench-dashboards-") as tmp:
+        if not redis.url:
             print("no REDIS_URL and no redis-server on the PATH: the production settings need a Redis; skipped")
             return 0
-        redis_port = free_port()
-        redis = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", "",
-                                  "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    # The production settings, static files without the manifest (see benchmarks/homes.py).
-    (tmp / "bench_dashboards_settings.py").write_text(
-        "from platform4a1c.settings.production import *  # noqa: F401,F403\n"
-        "from platform4a1c.settings.production import STORAGES\n"
-        'STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}}\n')
-    env = {**os.environ, "DATABASE_URL": args.database_url, "DJANGO_SETTINGS_MODULE": "bench_dashboards_settings",
-           "PYTHONPATH": os.pathsep.join([str(tmp), str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-           "DJANGO_SECRET_KEY": "bench-dashboards-" + os.urandom(24).hex(), "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-           "REDIS_URL": redis_url, "DJANGO_STATIC_ROOT": str(tmp / "static"), "DJANGO_MEDIA_ROOT": str(tmp / "media"),
-           "PLATFORM_VAR_DIR": str(tmp), "DJANGO_LOG_LEVEL": "WARNING", "PLATFORM_REQUIRE_MFA": "false",
-           "ACCOUNT_EMAIL_VERIFICATION": "none", "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
-    (tmp / "static").mkdir()
-    try:
+        env = production_env(Path(tmp), name="dashboards", database_url=args.database_url, redis_url=redis.url)
         return run(args, env)
-    finally:
-        if redis:
-            redis.terminate()
-            redis.wait(timeout=10)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run(args, env: dict) -> int:
-    os.environ.update(env)
-    sys.path.insert(0, env["PYTHONPATH"].split(os.pathsep)[0])
-    import django
-
-    django.setup()
+    django_setup(env)
     from django.core.management import call_command
     from django.db import connection
 
@@ -375,24 +284,14 @@ def run(args, env: dict) -> int:
     expected = expected_figures(CLUSTER_NAME)
     connection.close()
 
-    port = free_port()
-    gunicorn = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "platform4a1c.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"],
-        cwd=ROOT, env=env)
     ok = True
     results = {}
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with Gunicorn(env, workers=args.workers) as server:
+        port = server.port
         clients = {None: Client(port)}
         for role in {role for _path, role in PAGES.values() if role}:
             clients[role] = Client(port)
-            clients[role].login(users[role])
+            clients[role].login(users[role], PASSWORD)
         # the figures on the page equal the loans table's
         status, page, _ = clients["finance"].request("GET", "/finance/")
         shown = {"count": testid(page, "fig-count"), "par30": testid(page, "fig-par30"), "npl": testid(page, "fig-npl")}
@@ -413,9 +312,6 @@ def run(args, env: dict) -> int:
             results[label] = p95
             print(f"{label:<34} {p50:8.1f} {p95:8.1f} {problem}")
             ok = ok and not problem
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
     goal = results.get(GOAL_PAGE, 0) <= GOAL_MS
     print(f"RESULT firms={args.firms} loans={args.loans} {'OK' if ok else 'WRONG'}; "
           f"{GOAL_PAGE} p95 {results.get(GOAL_PAGE, 0):.0f} ms, goal ≤ {GOAL_MS} ms {'met' if goal else 'missed'}")

@@ -24,43 +24,21 @@ its size differs. Exit status 1 when a page does not answer 200 with the expecte
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
-import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _http import ROOT, Client, Gunicorn, OwnRedis, django_setup, ensure_database, percentile, production_env
+
 sys.path.insert(0, str(ROOT))
 PASSWORD = "Bench-homes-2026!"  # noqa: S105 (a scratch database of the benchmark)
 REGION = "339903"
 CLUSTER_NAME = "基准产业集群（主页）"
-
-
-def ensure_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build(members: int) -> dict:
@@ -163,43 +141,6 @@ def build(members: int) -> dict:
     return users
 
 
-class Client:
-    """One keep-alive HTTP connection with its own cookie jar (the session cookie is Secure, so
-    a browser-like jar would not send it over the plain HTTP gunicorn speaks behind the proxy)."""
-
-    def __init__(self, port: int):
-        self.port, self.cookies = port, {}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, float]:
-        headers = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https", "Accept-Language": "zh-hans",
-                   "Referer": f"https://127.0.0.1{path}"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        text = response.read().decode("utf-8", "replace")
-        elapsed = time.perf_counter() - started
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response.status, text, elapsed
-
-    def login(self, email: str) -> None:
-        from urllib.parse import urlencode
-
-        status, page, _ = self.request("GET", "/accounts/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        status, _, _ = self.request("POST", "/accounts/login/",
-                                    urlencode({"csrfmiddlewaretoken": token, "login": email, "password": PASSWORD}))
-        if status != 302:
-            raise SystemExit(f"login of {email} answered {status}")
-
-
 def measure(client: Client, path: str, requests: int, check) -> tuple[float, float, str]:
     client.request("GET", path)  # warm the worker (templates, connections)
     times, problem = [], ""
@@ -211,8 +152,7 @@ def measure(client: Client, path: str, requests: int, check) -> tuple[float, flo
         elif check and not check(page):
             problem = "unexpected content"
     times.sort()
-    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
-    return statistics.median(times), p95, problem
+    return statistics.median(times), percentile(times, 0.95), problem
 
 
 def main() -> int:
@@ -227,48 +167,19 @@ def main() -> int:
         parser.error("needs --database-url postgres://... (or DATABASE_URL)")
     if args.smoke:
         args.members, args.requests = 50, 5
-    ensure_database(args.database_url)
+    ensure_database(args.database_url, fresh=False)
     # a SIGTERM (CI's time limit, timeout) still stops the servers this script started
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    tmp = Path(tempfile.mkdtemp(prefix="bench-homes-"))
-    redis = None
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not redis_url:
-        if not shutil.which("redis-server"):
+    with OwnRedis() as redis, tempfile.TemporaryDirectory(prefix="bench-homes-") as tmp:
+        if not redis.url:
             print("no REDIS_URL and no redis-server on the PATH: the production settings need a Redis; skipped")
             return 0
-        redis_port = free_port()
-        redis = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", "",
-                                  "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    # The production settings, but static files served without the manifest: its post-processing
-    # stops on a missing source map of a vendored file, and the benchmark fetches no static file.
-    (tmp / "bench_homes_settings.py").write_text(
-        "from platform4a1c.settings.production import *  # noqa: F401,F403\n"
-        "from platform4a1c.settings.production import STORAGES\n"
-        'STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}}\n')
-    env = {**os.environ, "DATABASE_URL": args.database_url, "DJANGO_SETTINGS_MODULE": "bench_homes_settings",
-           "PYTHONPATH": os.pathsep.join([str(tmp), str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-           "DJANGO_SECRET_KEY": "bench-homes-" + os.urandom(24).hex(), "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-           "REDIS_URL": redis_url, "DJANGO_STATIC_ROOT": str(tmp / "static"), "DJANGO_MEDIA_ROOT": str(tmp / "media"),
-           "PLATFORM_VAR_DIR": str(tmp), "DJANGO_LOG_LEVEL": "WARNING", "PLATFORM_REQUIRE_MFA": "false",
-           "ACCOUNT_EMAIL_VERIFICATION": "none", "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
-    (tmp / "static").mkdir()
-    try:
+        env = production_env(Path(tmp), name="homes", database_url=args.database_url, redis_url=redis.url)
         return run(args, env)
-    finally:
-        if redis:
-            redis.terminate()
-            redis.wait(timeout=10)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run(args, env: dict) -> int:
-    os.environ.update(env)
-    sys.path.insert(0, env["PYTHONPATH"].split(os.pathsep)[0])
-    import django
-
-    django.setup()
+    django_setup(env)
     from django.core.management import call_command
     from django.db import connection
 
@@ -276,25 +187,15 @@ def run(args, env: dict) -> int:
     users = build(args.members)
     connection.close()
 
-    port = free_port()
-    gunicorn = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "platform4a1c.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"],
-        cwd=ROOT, env=env)
     ok = True
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with Gunicorn(env, workers=args.workers) as server:
+        port = server.port
         anonymous = Client(port)
         has_count = lambda page: 'data-testid="firm-table"' in page  # noqa: E731
         pages = [("login page (floor)", anonymous, "/accounts/login/", lambda page: "csrfmiddlewaretoken" in page)]
         for key, path in (("finance", "/finance/members/"), ("institution", "/institution/"), ("investor", "/investor/")):
             client = Client(port)
-            client.login(users[key])
+            client.login(users[key], PASSWORD)
             status, page, _ = client.request("GET", path)
             shown = re.search(r'data-testid="firm-total">\s*([\d,]+)', page)
             if status != 200 or not shown or shown.group(1).replace(",", "") != str(args.members):
@@ -311,9 +212,6 @@ def run(args, env: dict) -> int:
             p50, p95, problem = measure(client, path, args.requests, check)
             print(f"{label:<45} {p50:8.1f} {p95:8.1f} {problem}")
             ok = ok and not problem
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
     print(f"RESULT members={args.members} {'OK' if ok else 'WRONG'}")
     return 0 if ok else 1
 

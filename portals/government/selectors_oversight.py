@@ -380,12 +380,13 @@ def circles_at_risk(*, user, government: Agent):
 
 
 def information_coverage(government: Agent) -> dict:
-    """The centre's information-asymmetry figures over the region's member firms (four queries)."""
-    from infocenter.dossier import asymmetry_summary_for
+    """The centre's information-asymmetry figures over the region's member firms (four queries,
+    or one small query while nothing they depend on has changed: the cached summary)."""
+    from infocenter.dossier import asymmetry_region_summary
 
-    firms = Agent.objects.filter(kind=AgentKind.ENTERPRISE, status=AgentStatus.ACTIVE,
-                                 region_code__startswith=prefix_of(government))
-    return asymmetry_summary_for(firms)
+    prefix = prefix_of(government)
+    firms = Agent.objects.filter(kind=AgentKind.ENTERPRISE, status=AgentStatus.ACTIVE, region_code__startswith=prefix)
+    return asymmetry_region_summary(firms, region_prefix=prefix)
 
 
 @dataclass

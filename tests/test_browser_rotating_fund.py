@@ -147,6 +147,6 @@ def test_a_firm_joins_bids_and_repays_and_the_staff_close_the_fund(browser_page,
     assert fund.status == FundStatus.CLOSED
     assert page.locator("[data-testid='statement'] tbody tr").count() == 3
     interest = sum((r.interest for r in fund.rounds.all()), Decimal("0"))
-    assert page.locator("[data-testid='statement-total']").inner_text() == str(Decimal("15000.00") + interest)
+    assert page.locator("[data-testid='statement-total']").inner_text() == f"¥{Decimal('15000.00') + interest:,.2f}"
     assert page.locator("[data-testid='close']").count() == 0
     docs_screenshot(page, "rotating-fund-6-closed")

@@ -310,7 +310,7 @@ def test_close_pays_interest_by_fee_returns_fees_and_ends_at_zero(world, staff, 
     # the closing statement on the fund's page, for a member
     client.force_login(users[0])
     page = client.get(reverse("clusterfinance:rotating-detail", args=[fund.pk]), **EN).content.decode()
-    assert 'data-testid="statement"' in page and "855.67" in page and "2567.03" in page
+    assert 'data-testid="statement"' in page and "¥855.67" in page and "¥2,567.03" in page
     assert 'data-testid="repay"' not in page and 'data-testid="bid"' not in page
 
 
@@ -350,7 +350,7 @@ def test_close_refused_while_an_advance_is_out_and_a_closed_fund_refuses_everyth
     assert JournalEntry.objects.count() == entries + 1  # the repayment only
     client.force_login(world.users["finance_analyst"])
     page = client.get(detail, **EN).content.decode()
-    assert 'data-testid="preview"' in page and "1007.50" in page  # the approver sees what it pays
+    assert 'data-testid="preview"' in page and "¥1,007.50" in page  # the approver sees what it pays
     with pytest.raises(ValidationError):  # not dated before the last settlement
         services_close.fund_close(user=world.users["finance_analyst"], fund=fund, on="2026-05-31")
     client.post(detail, {"action": "close", "on": "2026-06-02"})

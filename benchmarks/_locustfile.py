@@ -58,15 +58,18 @@ class Person(HttpUser):
     role = ""
     wait_time = between(*WAIT)
     _accounts = {}
+    _clients = itertools.count()
 
     def on_start(self):
         if self.role not in Person._accounts:
             Person._accounts[self.role] = itertools.cycle(CONFIG[self.role])
         self.email, password = next(Person._accounts[self.role])
         port = self.host.rsplit(":", 1)[-1]
-        # what the TLS proxy in front of gunicorn would add; the Referer for Django's CSRF check
-        self.client.headers.update({"X-Forwarded-Proto": "https", "Accept-Language": "zh-hans",
-                                    "Referer": f"https://127.0.0.1:{port}/"})
+        n = next(Person._clients)
+        # what the TLS proxy in front of gunicorn would add (each person on a machine of its own:
+        # the log-in rate limits are per client address); the Referer for Django's CSRF check
+        self.client.headers.update({"X-Forwarded-Proto": "https", "X-Forwarded-For": f"10.4.{n // 250}.{n % 250 + 1}",
+                                    "Accept-Language": "zh-hans", "Referer": f"https://127.0.0.1:{port}/"})
         page = self.client.get("/accounts/login/", name="login page")
         token = CSRF.search(page.text or "")
         with self.client.post("/accounts/login/", name="login (POST)", allow_redirects=False, catch_response=True,

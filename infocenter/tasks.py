@@ -5,11 +5,17 @@ from celery import shared_task
 
 @shared_task(name="infocenter.tasks.events_dispatch", acks_late=True, ignore_result=True)
 def events_dispatch() -> int:
-    """Deliver pending outbox events to their handlers (beat: every minute; also kicked after
-    each transaction that wrote an event)."""
+    """Deliver pending outbox events to their handlers (beat: every minute; also kicked after a
+    transaction that wrote an event, at most one waiting in the queue). When its batches did not
+    empty the outbox, it queues its successor rather than leaving the rest to the beat."""
+    from .services.events import _kick, dispatch_starting, events_pending
     from .services.events import events_dispatch as dispatch
 
-    return dispatch()
+    dispatch_starting()
+    delivered = dispatch()
+    if delivered and events_pending():
+        _kick()
+    return delivered
 
 
 @shared_task(name="infocenter.tasks.consents_expire", ignore_result=True)

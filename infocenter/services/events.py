@@ -40,6 +40,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -154,13 +155,40 @@ def events_insert_coalesced(rows: list[dict], *, kick: bool = True) -> None:
         _kick_on_commit()
 
 
+# At most one dispatch waits in the broker's queue: a kick sets this flag (in the shared cache)
+# when it queues one, the dispatch clears it as it starts, so a commit after that start queues the
+# next. Without it every transaction that writes an event queued its own dispatch, and under a
+# steady load of writes the queue grew without end (a report's re-score waited behind thousands
+# of dispatches with nothing left to do). The timeout frees the flag if a queued dispatch is lost.
+DISPATCH_QUEUED_KEY = "infocenter:events-dispatch-queued"
+DISPATCH_QUEUED_TIMEOUT = 60  # seconds; beat also dispatches every minute
+
+
 def _kick() -> None:
+    from celery import current_app
+
     from ..tasks import events_dispatch as task
 
+    eager = current_app.conf.task_always_eager  # tests: the dispatch runs here and now
+    if not eager and not cache.add(DISPATCH_QUEUED_KEY, 1, timeout=DISPATCH_QUEUED_TIMEOUT):
+        return  # a dispatch already waits; it will find this transaction's events
     try:
         task.delay()
     except Exception:  # the broker may be down; the beat entry dispatches within a minute
+        cache.delete(DISPATCH_QUEUED_KEY)
         logger.warning("could not enqueue the event dispatcher; beat will run it", exc_info=True)
+
+
+def dispatch_starting() -> None:
+    """Called by the dispatch task before it claims anything: the next commit may queue another."""
+    cache.delete(DISPATCH_QUEUED_KEY)
+
+
+def events_pending() -> bool:
+    """Whether any event may be claimed now (undelivered, lease free, attempts left)."""
+    now = timezone.now()
+    return Event.objects.filter(dispatched_at__isnull=True, attempts__lt=EVENT_MAX_ATTEMPTS).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lte=now)).exists()
 
 
 def _kick_on_commit() -> None:

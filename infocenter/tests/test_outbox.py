@@ -206,6 +206,49 @@ def test_the_commit_kicks_the_dispatcher(world, django_capture_on_commit_callbac
     assert not Event.objects.filter(dispatched_at__isnull=True, kind__startswith="publication.").exists()
 
 
+def test_at_most_one_dispatch_waits_in_the_queue(world, monkeypatch):
+    """With a real broker (not eager), commits while a dispatch waits queue no other; once the
+    dispatch starts, the next commit queues the next; a dispatch that leaves events queues its successor."""
+    from celery import current_app
+
+    queued = []
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    try:
+        _one_dispatch_waits(world, monkeypatch, queued)
+    finally:
+        current_app.conf.task_always_eager = eager
+
+
+def _one_dispatch_waits(world, monkeypatch, queued):
+    from django.core.cache import cache
+
+    from infocenter import tasks
+    from infocenter.services import events as outbox
+
+    monkeypatch.setattr(tasks.events_dispatch, "delay", lambda: queued.append(1))
+    cache.delete(outbox.DISPATCH_QUEUED_KEY)
+    for _ in range(5):  # five transactions that write events
+        outbox._kick()
+    assert len(queued) == 1
+    outbox.dispatch_starting()  # the worker takes it
+    outbox._kick()
+    assert len(queued) == 2
+    # the task: nothing pending after its run → no successor; events left (beyond its batches) → one
+    outbox.dispatch_starting()
+    monkeypatch.setattr(outbox, "events_dispatch", lambda: 0)
+    tasks.events_dispatch.run()
+    assert len(queued) == 2
+    monkeypatch.setattr(outbox, "events_dispatch", lambda: 3)
+    publication_create(subject=world.firm, author=world.users["enterprise"], category="major_events",
+                       title="新厂房投产", visibility="members")
+    queued.clear()
+    cache.delete(outbox.DISPATCH_QUEUED_KEY)
+    tasks.events_dispatch.run()
+    assert queued == [1]
+    cache.delete(outbox.DISPATCH_QUEUED_KEY)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (SELECT … FOR UPDATE SKIP LOCKED)")

@@ -6,8 +6,9 @@ allocation, the instalments' new states, the journal lines, the loan's new figur
 event) into a ``RepaymentWrite``, then stores it with ``repayment_write``:
 
 * on PostgreSQL the read is **one statement without a lock**, and the write **one call** of
-  ``lending_repayment_write(doc jsonb)`` (migration 0005), run as its own transaction when the
-  caller has none: two round trips in all. The function locks the loan, checks that the loan
+  ``lending_repayment_write(doc jsonb)`` (migration 0005), in one transaction with the audit
+  log's record of its entry (its own when the caller has none): three round trips in all (the
+  read, the call with the record, the commit) and one flush to disk. The function locks the loan, checks that the loan
   and its open instalments are still the versions that were read (their ``xmin``), and only
   then writes everything, balances locked in the ledger's order. If anything changed meanwhile
   (another payment of the same loan committed first) it writes nothing and answers *stale*: the
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 
 from ..choices import ACCOUNT_TYPE_OF, Currency, EntryKind, InstalmentStatus
 from ..events import REPAID, loan_event, loan_event_row
@@ -183,12 +184,15 @@ def _write_postgresql(w: RepaymentWrite) -> tuple[int, int] | str | None:
         "moves": [{c: getattr(m, c) for c in MOVE_COLUMNS} for m in w.moves],
         "event": loan_event_row(REPAID, loan=loan, user=w.user, payload=w.event),  # + repayment_id, by the server
     }
-    [[result]] = sql.fetch_all_prepared("SELECT lending_repayment_write(%s::jsonb)",
-                                        [json.dumps(doc, default=_json_default)])
-    if result is None:
-        return None
-    if not result:
-        return STALE
-    entry_audit(entry_id=result[1], kind=EntryKind.REPAYMENT, lines=[(s[0], s[-1]) for s in specs],
-                loan_id=loan.pk, user=w.user, memo=loan.contract_no)
+    # the call and the audit log's record of its entry commit together: one flush to disk, and no
+    # crash between two commits can leave a repayment the audit log does not know
+    with transaction.atomic():
+        [[result]] = sql.fetch_all_prepared("SELECT lending_repayment_write(%s::jsonb)",
+                                            [json.dumps(doc, default=_json_default)])
+        if result is None:
+            return None
+        if not result:
+            return STALE
+        entry_audit(entry_id=result[1], kind=EntryKind.REPAYMENT, lines=[(s[0], s[-1]) for s in specs],
+                    loan_id=loan.pk, user=w.user, memo=loan.contract_no)
     return tuple(result)

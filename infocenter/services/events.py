@@ -191,6 +191,18 @@ def events_pending() -> bool:
         Q(lease_until__isnull=True) | Q(lease_until__lte=now)).exists()
 
 
+def events_kick_on_commit() -> None:
+    """For a writer that inserts its events itself (the repayment's SQL function): ask for a
+    dispatch after the current transaction commits, as ``event_insert`` does — with a broker
+    only: with eager tasks (the test suite) the repayment's events wait for an explicit dispatch,
+    as they always have there (a dispatch after every repayment would run every handler inside
+    the repayment tests)."""
+    from celery import current_app
+
+    if not current_app.conf.task_always_eager:
+        _kick_on_commit()
+
+
 def _kick_on_commit() -> None:
     conn = transaction.get_connection()
     if conn.in_atomic_block and any(item[1] is _kick for item in conn.run_on_commit):

@@ -30,6 +30,8 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from infocenter.services.events import events_kick_on_commit
+
 from ..choices import ACCOUNT_TYPE_OF, Currency, EntryKind, InstalmentStatus
 from ..events import REPAID, loan_event, loan_event_row
 from ..ledger import sql
@@ -150,6 +152,7 @@ def _write_statements(w: RepaymentWrite) -> tuple[int, int] | None:
         sql.update_row(Loan, w.loan.pk, **{f: getattr(w.loan, f) for f in w.loan_fields})
     BucketMove.objects.bulk_create(w.moves)
     loan_event(REPAID, loan=w.loan, user=w.user, kick=False, payload={"repayment_id": repayment_id, **w.event})
+    events_kick_on_commit()  # with a broker, as on PostgreSQL
     return repayment_id, entry.pk
 
 
@@ -195,4 +198,5 @@ def _write_postgresql(w: RepaymentWrite) -> tuple[int, int] | str | None:
             return STALE
         entry_audit(entry_id=result[1], kind=EntryKind.REPAYMENT, lines=[(s[0], s[-1]) for s in specs],
                     loan_id=loan.pk, user=w.user, memo=loan.contract_no)
+        events_kick_on_commit()  # the function wrote the loan.repaid event: a dispatch delivers it now
     return tuple(result)

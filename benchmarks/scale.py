@@ -40,7 +40,6 @@ count or sum after partitioning, a month's total that differs between the two la
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import platform
 import re
@@ -60,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _http import Client, free_port  # noqa: E402
 from rescore import insert_select  # noqa: E402
 
 PASSWORD = "Bench-scale-2026!"  # noqa: S105 (a scratch database of the benchmark)
@@ -75,12 +75,6 @@ PAGES = {
 
 
 # --- the HTTP client and the dashboard's figures in plain SQL, as in benchmarks/dashboards.py ---
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def expected_figures(cluster_name: str) -> dict:
     """PAR30, the NPL ratio and the counts straight from the loans table (plain SQL)."""
@@ -104,43 +98,6 @@ def expected_figures(cluster_name: str) -> dict:
         return f"{share * 100:.2f}%"
 
     return {"count": n, "par30": pct(par30), "npl": pct(npl), "par30_count": n30}
-
-
-class Client:
-    """One keep-alive HTTP connection with its own cookie jar (the session cookie is Secure, so
-    a browser-like jar would not send it over the plain HTTP gunicorn speaks behind the proxy)."""
-
-    def __init__(self, port: int):
-        self.port, self.cookies = port, {}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-
-    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, float]:
-        headers = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https", "Accept-Language": "zh-hans",
-                   "Referer": f"https://127.0.0.1{path}"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        text = response.read().decode("utf-8", "replace")
-        elapsed = time.perf_counter() - started
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response.status, text, elapsed
-
-    def login(self, email: str) -> None:
-        from urllib.parse import urlencode
-
-        _status, page, _ = self.request("GET", "/accounts/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        status, _, _ = self.request("POST", "/accounts/login/",
-                                    urlencode({"csrfmiddlewaretoken": token, "login": email, "password": PASSWORD}))
-        if status != 302:
-            raise SystemExit(f"login of {email} answered {status}")
 
 
 def measure(client: Client, path: str, requests: int) -> tuple[float, float, str]:
@@ -447,7 +404,7 @@ def pages(args, env: dict, users: dict, results: dict) -> bool:
         clients = {None: Client(port)}
         for role in ("finance", "government", "institution"):
             clients[role] = Client(port)
-            clients[role].login(users[role])
+            clients[role].login(users[role], PASSWORD)
         status, page, _ = clients["finance"].request("GET", "/finance/")
         shown = {"count": testid(page, "fig-count"), "par30": testid(page, "fig-par30"), "npl": testid(page, "fig-npl")}
         want = {"count": str(expected["count"]), "par30": expected["par30"], "npl": expected["npl"]}

@@ -80,6 +80,9 @@ class Agent(models.Model):
         ordering = ["kind", "name"]
         verbose_name = _("agent")
         verbose_name_plural = _("agents")
+        # the registers page through firms by name: the first page walks this index instead of
+        # sorting every member of a large cluster
+        indexes = [models.Index(fields=["name", "id"], name="agents_agent_name_id")]
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"], condition=~Q(credit_code=""), name="agent_credit_code_unique"

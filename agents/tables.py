@@ -9,6 +9,7 @@ industry code or industry name)."""
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 
@@ -85,9 +86,28 @@ class FirmTable(tables.Table):
         return queryset, True
 
 
-def firm_table(firms: QuerySet, *, cluster, request, public: bool, per_page: int = FIRMS_PER_PAGE) -> FirmTable:
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are (a register's stored member count) instead of
+    counting them."""
+
+    def __init__(self, object_list, per_page, *args, count: int, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
+def firm_table(firms: QuerySet, *, cluster, request, public: bool, per_page: int = FIRMS_PER_PAGE,
+               count: int | None = None) -> FirmTable:
     """The page of ``firms`` (already restricted and searched) that ``request`` asks for, sorted by
-    its ``sort`` parameter (an unknown column is ignored, a page past the end shows the last)."""
+    its ``sort`` parameter (an unknown column is ignored, a page past the end shows the last).
+    ``count``: how many ``firms`` there are, when the caller knows it (a stored summary), so the
+    page costs the same for a cluster of a million members."""
     table = FirmTable(with_joined_on(firms, cluster), exclude=PROFILE_COLUMNS if public else ())
-    tables.RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    paginate = {"per_page": per_page}
+    if count is not None:
+        paginate.update(paginator_class=CountedPaginator, count=count)
+    tables.RequestConfig(request, paginate=paginate).configure(table)
     return table

@@ -22,9 +22,12 @@ class ClusterFinanceConfig(AppConfig):
         from .disclosure.monthly import display_register
 
         display_register()
+        # an allocation run's disclosure; the staff dashboard's stored summaries of large
+        # clusters (infocenter.summaries)
         from .allocation import display as allocation_display
+        from .dashboard import summaries as dashboard_summaries  # noqa: F401
 
-        allocation_display.display_register()  # and an allocation run's disclosure
+        allocation_display.display_register()
 
         from .rating import events as rating_events
         from .rating import tasks as rating_tasks  # noqa: F401  (Celery finds the rating's tasks)

@@ -32,3 +32,12 @@ def notification_digests_email() -> int:
     from .services.notifications import notification_digests_email as send
 
     return send()
+
+
+@shared_task(name="infocenter.tasks.summaries_refresh", ignore_result=True)
+def summaries_refresh() -> int:
+    """Recompute the stored summaries of the large scopes whose figures may have changed (beat:
+    every minute; ``infocenter.summaries``)."""
+    from .summaries import summaries_refresh as refresh
+
+    return refresh().computed

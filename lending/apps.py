@@ -17,5 +17,7 @@ class LendingConfig(AppConfig):
         permissions.declare()
         # the loans are a sub-ledger that ledger_check reconciles (the ledger knows no loan)
         reconcile.register()
+        # the stored summaries of large lenders' figures (infocenter.summaries)
+        from . import summaries  # noqa: F401
         # SQLite's arithmetic is floating point: the nightly penalty SQL calls an exact function
         connection_created.connect(register_sqlite_functions, dispatch_uid="lending-sqlite-functions")

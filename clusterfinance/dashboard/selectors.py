@@ -16,10 +16,10 @@ outstanding principal."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Substr
 
 from agents.choices import GRADE_ORDER
@@ -143,24 +143,66 @@ class PortfolioQuality:
     total: Quality
     by_grade: list[Quality]
     by_industry: list[Quality]
+    stored_at: datetime | None = None  # when its stored summary computed it (a large cluster)
+
+
+def portfolio_rows(loans: QuerySet[Loan], *, finance_company_id: int) -> list[dict]:
+    """The active ``loans`` grouped by borrower grade × industry division × class × lent by the
+    finance company itself (``own``): at most grades × divisions × classes × 2 rows, whatever
+    the number of loans. One query."""
+    return list(loans.filter(status=LoanStatus.ACTIVE).order_by()
+                .annotate(grade=Coalesce(F("borrower__current_grade"), Value("")),
+                          division=Substr(Coalesce(F("borrower__industry_code"), Value("")), 1, 3),
+                          own=ExpressionWrapper(Q(lender_id=finance_company_id), output_field=BooleanField()))
+                .values("grade", "division", "loan_class", "own")
+                .annotate(n=Count("pk"), gross=money_sum("principal_outstanding"),
+                          n30=Count("pk", filter=FIGURES["par30"]),
+                          par30=money_sum("principal_outstanding", FIGURES["par30"]),
+                          n90=Count("pk", filter=FIGURES["par90"]),
+                          par90=money_sum("principal_outstanding", FIGURES["par90"]),
+                          nnpl=Count("pk", filter=FIGURES["npl"]),
+                          npl=money_sum("principal_outstanding", FIGURES["npl"])))
+
+
+def cluster_portfolio_rows(cluster_id: int) -> list[dict]:
+    """``portfolio_rows`` of every loan to the cluster's current member firms (the stored
+    summary's figures: the finance company's staff see every loan of its members, so no viewer
+    narrows them)."""
+    from agents.models import Cluster
+
+    cluster = Cluster.objects.get(pk=cluster_id)
+    loans = Loan.objects.filter(cluster_members_q(cluster=cluster, field="borrower_id", kind="enterprise"))
+    return portfolio_rows(loans, finance_company_id=cluster.finance_company_id)
+
+
+def _row_matches(row: dict, filters: Filters) -> bool:
+    if filters.scope == SCOPE_OWN and not row["own"]:
+        return False
+    if filters.industry and row["division"] != ("" if filters.industry == UNRATED else filters.industry):
+        return False
+    return not filters.grade or row["grade"] == ("" if filters.grade == UNRATED else filters.grade)
 
 
 def portfolio_quality(*, user, cluster, filters: Filters) -> PortfolioQuality:
     """The portfolio quality under the filters: total, by grade (best first, unrated last), by
-    industry division (largest outstanding first) and by class. One query."""
-    active = Q(status=LoanStatus.ACTIVE)
-    rows = (scoped_loans(user=user, cluster=cluster, filters=filters).filter(active).order_by()
-            .annotate(grade=Coalesce(F("borrower__current_grade"), Value("")),
-                      division=Substr(Coalesce(F("borrower__industry_code"), Value("")), 1, 3))
-            .values("grade", "division", "loan_class")
-            .annotate(n=Count("pk"), gross=money_sum("principal_outstanding"),
-                      n30=Count("pk", filter=FIGURES["par30"]), par30=money_sum("principal_outstanding", FIGURES["par30"]),
-                      n90=Count("pk", filter=FIGURES["par90"]), par90=money_sum("principal_outstanding", FIGURES["par90"]),
-                      nnpl=Count("pk", filter=FIGURES["npl"]), npl=money_sum("principal_outstanding", FIGURES["npl"])))
+    industry division (largest outstanding first) and by class. The rows of every loan to the
+    members (stored for a large cluster, ``summaries``), of which those under the filters count;
+    a month of disbursement queries that month's loans (one query either way)."""
+    stored_at = None
+    if filters.month:
+        rows = portfolio_rows(scoped_loans(user=user, cluster=cluster, filters=filters),
+                              finance_company_id=cluster.finance_company_id)
+    else:
+        from infocenter.summaries import summary_read
+
+        from .summaries import PORTFOLIO
+
+        figures = summary_read(PORTFOLIO.name, cluster.pk)
+        rows, stored_at = [r for r in figures.data if _row_matches(r, filters)], figures.as_of
     total = Quality(key="", label="")
     grades: dict[str, Quality] = {}
     industries: dict[str, Quality] = {}
-    for row in rows:  # at most grades × divisions × classes rows, whatever the number of loans
+    for row in rows:  # at most grades × divisions × classes × 2 rows, whatever the number of loans
         grade = row["grade"] or UNRATED
         division = row["division"] or UNRATED
         total.add(row)
@@ -172,17 +214,27 @@ def portfolio_quality(*, user, cluster, filters: Filters) -> PortfolioQuality:
         for name in ("gross", "par30_amount", "par90_amount", "npl_amount"):
             setattr(q, name, quantize(getattr(q, name)))
     return PortfolioQuality(total=total, by_grade=sorted(grades.values(), key=lambda q: order.get(q.key, 99)),
-                            by_industry=sorted(industries.values(), key=lambda q: (-q.gross, q.key)))
+                            by_industry=sorted(industries.values(), key=lambda q: (-q.gross, q.key)),
+                            stored_at=stored_at)
+
+
+def member_divisions(cluster_id: int) -> list[str]:
+    """The industry divisions of the cluster's member firms (one query)."""
+    from agents.models import Agent
+
+    codes = (Agent.objects.filter(cluster_members_q(cluster=cluster_id, kind="enterprise")).order_by()
+             .annotate(division=Substr("industry_code", 1, 3)).values_list("division", flat=True).distinct())
+    return sorted({c for c in codes if c})
 
 
 def industries_in_scope(*, cluster) -> list[tuple[str, str]]:
-    """The industry divisions of the cluster's member firms, for the filter (one query)."""
-    from agents.models import Agent
+    """The industry divisions of the cluster's member firms, for the filter (stored for a large
+    cluster, else one query)."""
+    from infocenter.summaries import summary_read
 
-    codes = (Agent.objects.filter(cluster_members_q(cluster=cluster, kind="enterprise")).order_by()
-             .annotate(division=Substr("industry_code", 1, 3)).values_list("division", flat=True).distinct())
-    found = sorted({c for c in codes if c})
-    return [(c, f"{c} {industry_name(c)}") for c in found]
+    from .summaries import DIVISIONS
+
+    return [(c, f"{c} {industry_name(c)}") for c in summary_read(DIVISIONS.name, cluster.pk).data]
 
 
 def queue_figures(*, cluster) -> dict:

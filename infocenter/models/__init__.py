@@ -8,3 +8,4 @@ from .notifications import Alert, Notification, NotificationPreference, Subscrip
 from .publications import Publication  # noqa: F401
 from .records import FirmRecord  # noqa: F401
 from .reports import Report  # noqa: F401
+from .summaries import Summary  # noqa: F401

@@ -69,10 +69,11 @@ def portfolio_loans(*, lender=None, cluster=None) -> QuerySet[Loan]:
     return qs
 
 
-def portfolio_figures(*, lender=None, cluster=None, as_of=None) -> PortfolioFigures:
-    """The portfolio figures of a lender and/or a cluster (see the module docstring). Four queries."""
-    as_of = as_of or timezone.localdate()
+def portfolio_aggregates(*, lender=None, cluster=None, as_of: date) -> dict:
+    """The sums behind ``portfolio_figures`` (two grouped queries): ``book`` over the loans,
+    ``dues`` over their instalments fallen due by ``as_of``."""
     loans = portfolio_loans(lender=lender, cluster=cluster)
+
     def money(q):
         return money_sum("principal_outstanding", q)
 
@@ -90,10 +91,27 @@ def portfolio_figures(*, lender=None, cluster=None, as_of=None) -> PortfolioFigu
         paid=money_sum(F("principal_paid") + F("interest_paid")),
         n=Count("pk"), on_time=Count("pk", filter=Q(status=InstalmentStatus.PAID, paid_on__lte=F("due_date"))),
     )
-    q = quantize
+    return {"as_of": as_of, "book": book, "dues": dues}
+
+
+def portfolio_figures(*, lender=None, cluster=None, as_of=None) -> PortfolioFigures:
+    """The portfolio figures of a lender and/or a cluster (see the module docstring). Four
+    queries; today's figures of a large lender come from its stored summary (``lending.summaries``,
+    ``extra["stored_at"]`` says when they were computed)."""
+    stored_at = None
+    if lender is not None and cluster is None and as_of in (None, timezone.localdate()):
+        from infocenter.summaries import summary_read
+
+        from ..summaries import LENDER_PORTFOLIO
+
+        figures = summary_read(LENDER_PORTFOLIO.name, lender.pk)
+        raw, stored_at = figures.data, figures.as_of
+    else:
+        raw = portfolio_aggregates(lender=lender, cluster=cluster, as_of=as_of or timezone.localdate())
+    book, dues, q = raw["book"], raw["dues"], quantize
     gross = q(book["gross"])
     return PortfolioFigures(
-        as_of=as_of, active_loans=book["n"], gross_outstanding=gross,
+        as_of=raw["as_of"], active_loans=book["n"], gross_outstanding=gross,
         par30_amount=q(book["par30"]), par60_amount=q(book["par60"]), par90_amount=q(book["par90"]),
         par30=ratio(q(book["par30"]), gross), par60=ratio(q(book["par60"]), gross),
         par90=ratio(q(book["par90"]), gross), npl_amount=q(book["npl"]), npl_ratio=ratio(q(book["npl"]), gross),
@@ -101,6 +119,7 @@ def portfolio_figures(*, lender=None, cluster=None, as_of=None) -> PortfolioFigu
         on_time_rate=ratio(Decimal(dues["on_time"]), Decimal(dues["n"])),
         disbursed_principal=q(book["disbursed"]), written_off_principal=q(book["written_off"]),
         write_off_ratio=ratio(q(book["written_off"]), q(book["disbursed"])),
+        extra={"stored_at": stored_at} if stored_at else {},
     )
 
 

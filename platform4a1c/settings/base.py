@@ -220,6 +220,12 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Stored summaries (infocenter.summaries): a dashboard reads the stored figures of a scope that
+# aggregates at least SUMMARY_MIN_ROWS records (below, it aggregates live: a few tens of ms),
+# recomputed at least every SUMMARY_MAX_AGE seconds.
+SUMMARY_MIN_ROWS = env.int("SUMMARY_MIN_ROWS", default=20_000)
+SUMMARY_MAX_AGE = env.int("SUMMARY_MAX_AGE", default=600)
+
 CELERY_BEAT_SCHEDULE = {
     # the audit log: link records written since the last seal into the hash chain
     "agents-audit-chain-seal": {
@@ -243,6 +249,12 @@ CELERY_BEAT_SCHEDULE = {
     # the centre's outbox: deliver pending events (also kicked after each commit)
     "infocenter-dispatch-events": {
         "task": "infocenter.tasks.events_dispatch",
+        "schedule": crontab(minute="*"),
+    },
+    # the dashboards' stored summaries of large scopes (infocenter.summaries): recomputed when
+    # the centre recorded an event since, or when older than SUMMARY_MAX_AGE
+    "infocenter-summaries-refresh": {
+        "task": "infocenter.tasks.summaries_refresh",
         "schedule": crontab(minute="*"),
     },
     # yesterday's daily notification digests, by e-mail to those who asked for e-mail

@@ -17,9 +17,11 @@ class GovernmentConfig(AppConfig):
         from . import capabilities_oversight, tasks_compliance  # noqa: F401
 
         capabilities_oversight.declare()
-        # the subsidies a firm may count on, for the adviser's cost of credit (lending.subsidies)
+        # the subsidies a firm may count on, for the adviser's cost of credit (lending.subsidies);
+        # the dashboard's stored summaries of large regions (infocenter.summaries)
         from lending.subsidies import subsidy_source_register
 
+        from . import summaries_oversight  # noqa: F401
         from .selectors_programmes import subsidy_offers
 
         subsidy_source_register(subsidy_offers, name="government.programmes")

@@ -11,7 +11,7 @@ registered in it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
@@ -403,6 +403,8 @@ class Dashboard:
     funds: list
     coverage: dict
     alerts: dict = field(default_factory=dict)
+    # when the stored summaries shown were computed (a large region), None when all is live
+    figures_as_of: datetime | None = None
 
     @property
     def rate_spread(self) -> Decimal | None:
@@ -421,16 +423,30 @@ class Dashboard:
 
 
 def dashboard(government: Agent, *, today: date | None = None) -> Dashboard:
-    """Every figure of the oversight dashboard, in a fixed number of queries."""
-    today = today or timezone.localdate()
-    rows = book_rows(government)  # one scan of the book for the three breakdowns
+    """Every figure of the oversight dashboard, in a fixed number of queries. The book, the
+    trends and the coverage of a large region are read from their stored summaries
+    (``summaries_oversight``; ``figures_as_of`` says when they were computed); a past or future
+    ``today`` computes them for that day."""
+    from infocenter.summaries import summaries_read
+
+    from .summaries_oversight import BOOK, COVERAGE, TREND
+
+    as_of_day = today or timezone.localdate()
+    if today is not None and today != timezone.localdate():
+        rows, trend, coverage, stored_at = (book_rows(government), trends(government, today=today),
+                                            information_coverage(government), [])
+    else:
+        figures = summaries_read([(kind.name, government.pk) for kind in (BOOK, TREND, COVERAGE)])
+        rows, trend, coverage = (figures[(kind.name, government.pk)].data for kind in (BOOK, TREND, COVERAGE))
+        stored_at = [f.as_of for f in figures.values() if f.stored]
     total, by_lender = lending_by_lender(government, rows)
     return Dashboard(
-        as_of=today, total=total, by_lender=by_lender, by_industry=lending_by_industry(government, rows),
+        as_of=as_of_day, total=total, by_lender=by_lender, by_industry=lending_by_industry(government, rows),
         by_grade=lending_by_grade(government, rows), private=private_investment(government),
-        sme=sme_share(government, by_lender), lpr=lpr_in_force(government, on=today),
-        trend=trends(government, today=today), funds=guarantee_funds(government),
-        coverage=information_coverage(government), alerts=open_alerts_by_rule(government),
+        sme=sme_share(government, by_lender), lpr=lpr_in_force(government, on=as_of_day),
+        trend=trend, funds=guarantee_funds(government),
+        coverage=coverage, alerts=open_alerts_by_rule(government),
+        figures_as_of=min(stored_at) if stored_at else None,
     )
 
 

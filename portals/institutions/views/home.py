@@ -8,6 +8,7 @@ from agents.choices import AgentKind
 from agents.portal import PortalMixin
 from agents.selectors import clusters_of, members_of
 from agents.tables import firm_table
+from clusterfinance.dashboard.summaries import public_register_count
 from lending.selectors import lender_summary
 
 from ..forms import FirmSearchForm
@@ -34,5 +35,6 @@ class InstitutionPortalView(PortalMixin, TemplateView):
             q = search.cleaned_data["q"] if search.is_valid() else ""
             firms = register_firms(user=self.request.user, cluster=clusters[0], q=q)
             ctx.update(firm_search=search,
-                       firm_table=firm_table(firms, cluster=clusters[0], request=self.request, public=True))
+                       firm_table=firm_table(firms, cluster=clusters[0], request=self.request, public=True,
+                                                  count=public_register_count(clusters[0], q)))
         return ctx

@@ -453,6 +453,13 @@ def run_step(args, env: dict, firms: int, template: str) -> tuple[dict, bool]:
     timed("nightly delinquency run, next night", lambda: delinquency_run(as_of=as_of + timedelta(days=1)), results,
           "nightly, next night")
 
+    # what the beat does every minute: the stored summaries of the large scopes (all of them here)
+    from infocenter.summaries import summaries_refresh
+
+    refresh = timed("stored summaries refresh (every large scope, forced)", lambda: summaries_refresh(force=True),
+                    results, "summaries refresh")
+    print(f"    {refresh.computed} summaries computed", flush=True)
+
     ok = pages(args, env, world["users"], results) and ok
 
     # the ledger before and after monthly partitions
@@ -529,7 +536,7 @@ def run_step(args, env: dict, firms: int, template: str) -> tuple[dict, bool]:
     return results, ok
 
 
-BATCH = ("nightly, first night", "nightly, next night", "first rating (unpublished)", "full re-score",
+BATCH = ("nightly, first night", "nightly, next night", "summaries refresh", "first rating (unpublished)", "full re-score",
          "re-score, one chunk",
          "partition lending_posting", "partition infocenter_event")
 PAGE_KEYS = tuple(f"p95 {label}" for label in PAGES)

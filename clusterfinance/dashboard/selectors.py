@@ -188,17 +188,16 @@ def portfolio_quality(*, user, cluster, filters: Filters) -> PortfolioQuality:
     industry division (largest outstanding first) and by class. The rows of every loan to the
     members (stored for a large cluster, ``summaries``), of which those under the filters count;
     a month of disbursement queries that month's loans (one query either way)."""
-    stored_at = None
-    if filters.month:
-        rows = portfolio_rows(scoped_loans(user=user, cluster=cluster, filters=filters),
-                              finance_company_id=cluster.finance_company_id)
+    from infocenter.summaries import summary_stored
+
+    from .summaries import PORTFOLIO
+
+    stored = None if filters.month else summary_stored(PORTFOLIO.name, cluster.pk)
+    if stored is None:  # live: the loans as ``user`` may see them (restrict()), under the filters
+        rows, stored_at = portfolio_rows(scoped_loans(user=user, cluster=cluster, filters=filters),
+                                         finance_company_id=cluster.finance_company_id), None
     else:
-        from infocenter.summaries import summary_read
-
-        from .summaries import PORTFOLIO
-
-        figures = summary_read(PORTFOLIO.name, cluster.pk)
-        rows, stored_at = [r for r in figures.data if _row_matches(r, filters)], figures.as_of
+        rows, stored_at = [r for r in stored.data if _row_matches(r, filters)], stored.as_of
     total = Quality(key="", label="")
     grades: dict[str, Quality] = {}
     industries: dict[str, Quality] = {}

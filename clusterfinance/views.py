@@ -39,14 +39,16 @@ class FinancePortalView(PortalMixin, TemplateView):
             firms = cluster_participants(user=user, cluster=cluster, kind="enterprise")
             search = MemberSearchForm(self.request.GET)
             q = search.cleaned_data["q"] if search.is_valid() else ""  # a bad search is shown, not applied
+            totals = firms.order_by().aggregate(count=Count("pk"), employees=Sum("enterprise_profile__employees"),
+                                                revenue=Sum("enterprise_profile__annual_revenue"))
             ctx.update(
                 # the centre's information-asymmetry card takes the members as a subquery
                 firms=firms,
-                firm_totals=firms.order_by().aggregate(count=Count("pk"),
-                                                       employees=Sum("enterprise_profile__employees"),
-                                                       revenue=Sum("enterprise_profile__annual_revenue")),
+                firm_totals=totals,
                 firm_search=search,
-                firm_table=firm_table(firm_search(firms, q), cluster=cluster, request=self.request, public=False),
+                # unsearched, the table holds every member: the totals already counted them
+                firm_table=firm_table(firm_search(firms, q), cluster=cluster, request=self.request, public=False,
+                                      count=None if q else totals["count"]),
                 institutions=cluster_participants(user=user, cluster=cluster, kind="institution"),
                 investor_count=cluster_participants(user=user, cluster=cluster, kind="investor").count(),
                 chart_industry=json.dumps([

@@ -98,15 +98,16 @@ def portfolio_figures(*, lender=None, cluster=None, as_of=None) -> PortfolioFigu
     """The portfolio figures of a lender and/or a cluster (see the module docstring). Four
     queries; today's figures of a large lender come from its stored summary (``lending.summaries``,
     ``extra["stored_at"]`` says when they were computed)."""
-    stored_at = None
+    stored_at, raw = None, None
     if lender is not None and cluster is None and as_of in (None, timezone.localdate()):
-        from infocenter.summaries import summary_read
+        from infocenter.summaries import summary_stored
 
         from ..summaries import LENDER_PORTFOLIO
 
-        figures = summary_read(LENDER_PORTFOLIO.name, lender.pk)
-        raw, stored_at = figures.data, figures.as_of
-    else:
+        figures = summary_stored(LENDER_PORTFOLIO.name, lender.pk)
+        if figures is not None:
+            raw, stored_at = figures.data, figures.as_of
+    if raw is None:
         raw = portfolio_aggregates(lender=lender, cluster=cluster, as_of=as_of or timezone.localdate())
     book, dues, q = raw["book"], raw["dues"], quantize
     gross = q(book["gross"])

@@ -76,6 +76,7 @@ def test_portal_queries_do_not_grow_with_members(client_for, world, role, url_na
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(reverse(url_name) + query)
     assert response.status_code == 200
-    assert len(few.captured_queries) <= 25
+    # 26 at most: the finance page also looks up its stored portfolio summary (one indexed query)
+    assert len(few.captured_queries) <= 26
     # members reach the database as subqueries, never as a list of every id
     assert max(q["sql"].count(",") for q in few.captured_queries) < 150

@@ -163,6 +163,18 @@ def test_every_member_agrees_and_the_group_is_dissolved(world, members, policy):
     assert Application.objects.count() == before
 
 
+def test_the_dissolution_notice_reads_as_one_sentence_in_each_language(client, world, members, policy):
+    group = formed_group(members)
+    services_dissolution.group_dissolve(user=world.users["finance"], group=group, finance_company=world.finance_company,
+                                        reason="成员经营方向调整")
+    client.force_login(world.users["finance"])
+    url = reverse("clusterfinance:group-detail", args=[group.pk])
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "决定：成员经营方向调整。" in zh and "。." not in zh
+    en = client.get(url, **EN).content.decode()
+    assert ": 成员经营方向调整. Its loans" in en
+
+
 def test_after_dissolution_a_member_joins_another_group(world, members, policy):
     group = formed_group(members)
     with pytest.raises(ValidationError, match="already in a loan group"):

@@ -42,16 +42,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -60,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _http import Client, free_port  # noqa: E402
+from dashboards import expected_figures, measure, testid  # noqa: E402  (the same page check as dashboards.py)
 from rescore import insert_select  # noqa: E402
 
 PASSWORD = "Bench-scale-2026!"  # noqa: S105 (a scratch database of the benchmark)
@@ -72,50 +70,6 @@ PAGES = {
     "government console /gov/": ("/gov/", "government"),
     "institution home /institution/": ("/institution/", "institution"),
 }
-
-
-# --- the HTTP client and the dashboard's figures in plain SQL, as in benchmarks/dashboards.py ---
-
-def expected_figures(cluster_name: str) -> dict:
-    """PAR30, the NPL ratio and the counts straight from the loans table (plain SQL)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("""
-            SELECT count(*), coalesce(sum(l.principal_outstanding), 0),
-                   coalesce(sum(l.principal_outstanding) FILTER (WHERE l.dpd > 30), 0),
-                   coalesce(sum(l.principal_outstanding) FILTER (WHERE l.loan_class IN ('substandard', 'doubtful', 'loss')), 0),
-                   count(*) FILTER (WHERE l.dpd > 30)
-            FROM lending_loan l
-            JOIN clusterfinance_clustermembership m ON m.agent_id = l.borrower_id
-            JOIN clusterfinance_cluster c ON c.id = m.cluster_id AND c.name = %s
-            JOIN agents_agent a ON a.id = l.borrower_id AND a.kind = 'enterprise'
-            WHERE l.status = 'active' AND m.status = 'active' AND (m.left_on IS NULL OR m.left_on > current_date)""", [cluster_name])
-        n, gross, par30, npl, n30 = cursor.fetchone()
-
-    def pct(part):
-        share = (Decimal(part) / Decimal(gross)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if gross else Decimal(0)
-        return f"{share * 100:.2f}%"
-
-    return {"count": n, "par30": pct(par30), "npl": pct(npl), "par30_count": n30}
-
-
-def measure(client: Client, path: str, requests: int) -> tuple[float, float, str]:
-    client.request("GET", path)  # warm the worker (templates, connections)
-    times, problem = [], ""
-    for _ in range(requests):
-        status, _page, elapsed = client.request("GET", path)
-        times.append(elapsed * 1000)
-        if status != 200:
-            problem = f"HTTP {status}"
-    times.sort()
-    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
-    return statistics.median(times), p95, problem
-
-
-def testid(page: str, name: str) -> str:
-    found = re.search(rf'data-testid="{name}">\s*([^<]*)<', page)
-    return found.group(1).strip() if found else ""
 
 
 def admin_url(url: str) -> str:

@@ -173,11 +173,13 @@ class CeleryWorker:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> CeleryWorker:
+        from platform4a1c.queues import ALL_QUEUES  # every queue: this one worker takes the whole loop
+
         log = self.log_path.open("w")
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [sys.executable, "-m", "celery", "-A", "platform4a1c", "worker", "--pool", "solo", "--concurrency", "1",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "info",
-             "--hostname", f"{self.name}-{os.getpid()}@%h"],
+             "--hostname", f"{self.name}-{os.getpid()}@%h", "-Q", ALL_QUEUES],
             cwd=ROOT, env={**self.env, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
         log.close()

@@ -15,6 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from platform4a1c.queues import ALL_QUEUES  # noqa: E402 - after the path
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -31,7 +33,7 @@ def main() -> int:
     py = sys.executable
     celery = [py, "-m", "celery", "-A", "platform4a1c"]
     commands = {
-        "worker": celery + ["worker", "--loglevel=INFO", "--pool=solo", "--hostname=demo@%h"],
+        "worker": celery + ["worker", "--loglevel=INFO", "--pool=solo", "--hostname=demo@%h", "-Q", ALL_QUEUES],
         "beat": celery + ["beat", "--loglevel=INFO", f"--pidfile={var / 'celerybeat.pid'}"],
         "web": [py, "manage.py", "runserver", "--noreload", f"{args.host}:{args.port}"],
     }

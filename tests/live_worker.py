@@ -18,6 +18,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+from platform4a1c.queues import ALL_QUEUES
+
 ROOT = Path(__file__).resolve().parent.parent
 # The broker's own Redis database number (the rating loop's: 7), so its queue is not shared
 # with the cache or another test run's broker.
@@ -94,7 +96,7 @@ class Worker:
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [sys.executable, "-m", "celery", "-A", "platform4a1c", "worker", "--pool", "solo", "--concurrency", "1",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", self.loglevel,
-             "--hostname", f"{self.name}-{os.getpid()}@%h"],
+             "--hostname", f"{self.name}-{os.getpid()}@%h", "-Q", ALL_QUEUES],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout

@@ -7,6 +7,9 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from platform4a1c.queues import DEFAULT as DEFAULT_QUEUE
+from platform4a1c.queues import ROUTES as TASK_ROUTES
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 # Runtime files of the embedded default: the demo broker's queue folders, logs, media.
@@ -220,6 +223,9 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# one queue per loop (platform4a1c/queues.py): a worker started without -Q listens to "default" only
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
+CELERY_TASK_ROUTES = TASK_ROUTES
 # Stored summaries (infocenter.summaries): a dashboard reads the stored figures of a scope that
 # aggregates at least SUMMARY_MIN_ROWS records (below, it aggregates live: a few tens of ms),
 # recomputed at least every SUMMARY_MAX_AGE seconds.

@@ -177,7 +177,14 @@ def audit_chain_verify() -> ChainCheck:
     return ChainCheck(True, checked, unsealed, previous)
 
 
+def audit_action_readable_by_its_agent(action: str) -> None:
+    """Let the members of the agent a record is about read the records of ``action`` (the history
+    of the agent's own settings); every other record stays the supervisors'."""
+    AuditRecord.readable_by_its_agent.add(action)
+
+
 def audit_records_visible(user):
     """The audit records ``user`` may read (``AuditRecord.restrict_q``: a superuser all, a
-    government supervisor those about agents of its region, anyone else none)."""
+    government supervisor those about agents of its region, an agent's members the records of its
+    own settings declared readable, anyone else none)."""
     return AuditRecord.objects.restrict(user).select_related("agent", "actor")

@@ -406,11 +406,22 @@ class AuditRecord(models.Model):
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Audit records cannot be deleted."))
 
+    # actions whose records the agent concerned reads too (its own settings' history, e.g. a
+    # finance company's group loan policy); declared by the apps at start-up
+    # (``agents.audit.audit_action_readable_by_its_agent``)
+    readable_by_its_agent: set[str] = set()
+
     @classmethod
     def restrict_q(cls, viewer: Viewer, action: str) -> Q:
-        """Read by the government of the region of the agent concerned (supervision); a record
-        about no agent (a system job) only by a superuser. Nobody changes one."""
-        return government_prefixes_q(viewer, "agent__region_code") if action == "view" else NOTHING
+        """Read by the government of the region of the agent concerned (supervision), and by the
+        agent concerned for the actions declared readable by it; a record about no agent (a
+        system job) only by a superuser. Nobody changes one."""
+        if action != "view":
+            return NOTHING
+        q = government_prefixes_q(viewer, "agent__region_code")
+        if cls.readable_by_its_agent and viewer.agent_ids:
+            q |= Q(agent_id__in=sorted(viewer.agent_ids), action__in=sorted(cls.readable_by_its_agent))
+        return q
 
 
 class AuditChainHead(models.Model):

@@ -4,6 +4,7 @@ dissolve it; a manager of the finance company sets the group policy and dissolve
 
 from django.utils.translation import gettext_lazy as _
 
+from agents.audit import audit_action_readable_by_its_agent
 from agents.capabilities import capability_declare
 from agents.choices import Role
 
@@ -19,3 +20,7 @@ def declare() -> None:
                        message=_("Only a manager of the finance company may change the group loan policy."))
     capability_declare(DISSOLVE_GROUP, roles=(Role.FC_MANAGER,),
                        message=_("Only a manager of the finance company may dissolve a loan group."))
+    # the finance company's people read the history of its own group policy (the page shows it)
+    from .selectors import POLICY_CHANGED
+
+    audit_action_readable_by_its_agent(POLICY_CHANGED)

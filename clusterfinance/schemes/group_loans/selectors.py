@@ -79,11 +79,11 @@ def policy_products(fc):
             .select_related("lender").order_by("-lender__kind", "lender__name", "name"))
 
 
-def policy_history(fc, limit: int = 20):
-    """The audit records of the changes to ``fc``'s group policy, newest first: the finance
-    company's own record of its own policy (the full audit log stays the supervisors', through
-    ``restrict()``). One query."""
-    return list(AuditRecord.objects.filter(action=POLICY_CHANGED, agent=fc).select_related("actor")
+def policy_history(fc, *, user, limit: int = 20):
+    """The audit records of the changes to ``fc``'s group policy that ``user`` may read
+    (``restrict()``: the finance company's own people read its policy's records, declared in
+    ``permissions``; the rest of the audit log stays the supervisors'), newest first. One query."""
+    return list(AuditRecord.objects.restrict(user).filter(action=POLICY_CHANGED, agent=fc).select_related("actor")
                 .order_by("-at", "-id")[:limit])
 
 

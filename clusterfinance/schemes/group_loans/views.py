@@ -58,7 +58,7 @@ class PolicyView(ActingMixin, TemplateView):
             form = PolicyForm(products=selectors.policy_products(self.agent), initial={
                 "min_members": policy.min_members, "max_members": policy.max_members,
                 "call_days": policy.call_days, "product": policy.product_id or ""})
-        ctx.update(policy=policy, form=form, may_set=may_set, history=selectors.policy_history(self.agent))
+        ctx.update(policy=policy, form=form, may_set=may_set, history=selectors.policy_history(self.agent, user=self.request.user))
         return ctx
 
     def post(self, request, *args, **kwargs):

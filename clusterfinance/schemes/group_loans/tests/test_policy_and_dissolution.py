@@ -129,6 +129,24 @@ def test_policy_page(world, policy, client):
     assert GroupPolicy.objects.get(finance_company=world.finance_company).max_members == 6
 
 
+def test_the_policy_history_is_read_through_restrict(world, policy):
+    _update(world)
+    from agents.audit import audit_record
+
+    audit_record("loan.decided", agent=world.finance_company, summary="another action about the company")
+    fc = world.finance_company
+    # the finance company's people read its policy's history, and only that part of its audit log
+    for key in ("finance", "finance_analyst"):
+        assert [r.action for r in selectors.policy_history(fc, user=world.users[key])] == [selectors.POLICY_CHANGED]
+        assert set(AuditRecord.objects.restrict(world.users[key]).values_list("action", flat=True)) \
+            == {selectors.POLICY_CHANGED}
+    # a member firm, a bank and an investor read none of it
+    for key in ("enterprise", "institution", "investor"):
+        assert selectors.policy_history(fc, user=world.users[key]) == []
+    # the region's government reads the whole log (supervision), this record included
+    assert len(selectors.policy_history(fc, user=world.users["government"])) == 1
+
+
 # --- dissolution ---------------------------------------------------------------------------------
 
 def _snapshot(group):

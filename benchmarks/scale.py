@@ -401,11 +401,22 @@ def run_step(args, env: dict, firms: int, template: str) -> tuple[dict, bool]:
     counts = generate(firms, world, as_of)
     results.update({f"rows {k}": v for k, v in counts.items()})
 
+    def per_statement(report):
+        return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.seconds.items())
+
     report = timed("nightly delinquency run, first night", lambda: delinquency_run(as_of=as_of), results,
                    "nightly, first night")
-    print(f"    {report.newly_overdue:,} instalments newly overdue, {report.moves:,} bucket moves", flush=True)
-    timed("nightly delinquency run, next night", lambda: delinquency_run(as_of=as_of + timedelta(days=1)), results,
-          "nightly, next night")
+    print(f"    {report.newly_overdue:,} instalments newly overdue, {report.penalty_accruals:,} penalty accruals, "
+          f"{report.moves:,} bucket moves; {per_statement(report)}", flush=True)
+    report = timed("nightly delinquency run, next night", lambda: delinquency_run(as_of=as_of + timedelta(days=1)),
+                   results, "nightly, next night")
+    print(f"    {report.newly_overdue:,} instalments newly overdue, {report.penalty_accruals:,} penalty accruals; "
+          f"{per_statement(report)}", flush=True)
+    if args.only == "nightly":
+        connection.close()
+        if not args.keep:
+            psql_admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return results, ok
 
     # what the beat does every minute: the stored summaries of the large scopes (all of them here)
     from infocenter.summaries import summaries_refresh
@@ -534,6 +545,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (the Dockerfile's 3)")
     parser.add_argument("--keep", action="store_true", help="keep the template and the step databases")
     parser.add_argument("--smoke", action="store_true", help="one tiny step (1,000 firms, 3 requests a page)")
+    parser.add_argument("--only", choices=["nightly"], default=None,
+                        help="measure only the nightly delinquency run (after generating the data)")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         parser.error("needs --database-url postgres://... (or DATABASE_URL)")

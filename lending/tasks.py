@@ -10,7 +10,8 @@ from .services import delinquency_run
 def delinquency_nightly(as_of: str | None = None) -> dict:
     """Mark overdue instalments, accrue penalty interest, update days past due, buckets and classes."""
     report = delinquency_run(as_of=as_of)
-    return {"as_of": report.as_of.isoformat(), "moves": report.moves, "reclassified": report.reclassified}
+    return {"as_of": report.as_of.isoformat(), "moves": report.moves, "reclassified": report.reclassified,
+            "seconds": {name: round(s, 3) for name, s in report.seconds.items()}}
 
 
 @shared_task(name="lending.tasks.ledger_check", acks_late=True)

@@ -26,7 +26,8 @@ formula in ``Decimal`` — still one UPDATE statement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, transaction
@@ -53,6 +54,7 @@ class DelinquencyReport:
     moves: int       # each with its event
     dpd_changes: int
     reclassified: int
+    seconds: dict[str, float] = field(default_factory=dict)  # each statement's wall time, by name
 
 
 def _sql(vendor: str) -> dict[str, str]:
@@ -130,11 +132,13 @@ def delinquency_run(*, as_of=None) -> DelinquencyReport:
     as_of = parse_date(as_of) if as_of is not None else timezone.localdate()
     statements = _sql(connection.vendor)
     params = {"as_of": as_of.isoformat() if connection.vendor != "postgresql" else as_of, "now": timezone.now()}
-    counts = {}
+    counts, seconds = {}, {}
     with connection.cursor() as cursor:
         for name, sql in statements.items():
+            started = time.perf_counter()
             cursor.execute(sql, params)
             counts[name] = cursor.rowcount
+            seconds[name] = time.perf_counter() - started
             if name == "accrue_penalty" and connection.vendor == "postgresql" and counts["mark_overdue"] > 1000:
                 # many instalments changed status: refresh the planner's statistics before the joins
                 cursor.execute(f"ANALYZE {INST} (status, due_date, loan_id)")
@@ -142,7 +146,7 @@ def delinquency_run(*, as_of=None) -> DelinquencyReport:
         raise AssertionError("every bucket move needs its event")
     return DelinquencyReport(as_of=as_of, newly_overdue=counts["mark_overdue"],
                              penalty_accruals=counts["accrue_penalty"], moves=counts["moves"],
-                             dpd_changes=counts["dpd"], reclassified=counts["classify"])
+                             dpd_changes=counts["dpd"], reclassified=counts["classify"], seconds=seconds)
 
 
 def sqlite_penalty(principal_due, principal_paid, interest_due, interest_paid, rate, days):

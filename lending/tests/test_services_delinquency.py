@@ -141,5 +141,11 @@ def test_delinquency_run_command(world, loan):
     out = io.StringIO()
     call_command("delinquency_run", "--as-of", "2026-03-01", stdout=out)
     assert "1 bucket moves" in out.getvalue()
+    assert "accrue_penalty:" not in out.getvalue()
+    out = io.StringIO()
+    call_command("delinquency_run", "--as-of", "2026-03-02", "--timings", stdout=out)
+    # one line per statement of the run, so an operator sees where a slow night goes
+    for statement in ("mark_overdue", "accrue_penalty", "dpd", "moves", "events", "classify"):
+        assert f"  {statement}: " in out.getvalue()
     with pytest.raises(CommandError):
         call_command("delinquency_run", "--as-of", "2026-02-30", stdout=io.StringIO())

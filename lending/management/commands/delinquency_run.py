@@ -12,6 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", default=None, help="business date YYYY-MM-DD (default: today)")
+        parser.add_argument("--timings", action="store_true", help="also print each statement's wall time")
 
     def handle(self, *args, **options):
         try:
@@ -21,3 +22,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"as of {report.as_of}: {report.newly_overdue} instalments newly overdue, {report.penalty_accruals} "
             f"penalty accruals, {report.dpd_changes} loans with new days past due, {report.moves} bucket moves")
+        if options["timings"]:
+            for name, seconds in report.seconds.items():
+                self.stdout.write(f"  {name}: {seconds:.3f} s")

@@ -282,6 +282,9 @@ def main() -> int:
                         help="file no new report after this many seconds of measuring (a shared machine's time box;"
                              " the events measured are then fewer than --events, and the run says so)")
     parser.add_argument("--worker-log", type=Path, help="keep the Celery worker's log in this file")
+    parser.add_argument("--workers", choices=["per-loop", "one"], default="per-loop",
+                        help="per-loop (default): two workers as docker-compose.yml runs them, one on the loop's "
+                             "queue (events), one on the batch queues; one: a single worker on every queue")
     parser.add_argument("--smoke", action="store_true",
                         help="a tiny run (5 events; 1 background client repaying 40 loans for 2 s before them) "
                              "that only checks it works")
@@ -319,6 +322,7 @@ def main() -> int:
     from django.db import connection
 
     from clusterfinance.rating.models import Rating
+    from platform4a1c import queues
     from tests.live_worker import Worker, broker_purge, broker_url, live_celery
 
     call_command("migrate", verbosity=0)
@@ -340,11 +344,18 @@ def main() -> int:
     broker_purge(broker)
     latencies, missing = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        worker = Worker(database_url=args.database_url, broker_url=broker,
-                        log_path=args.worker_log or Path(tmp) / "worker.log",
-                        name="loop-latency")
+        log = args.worker_log or Path(tmp) / "worker.log"
+        if args.workers == "one":
+            workers = [Worker(database_url=args.database_url, broker_url=broker, log_path=log, name="loop-latency")]
+        else:  # docker-compose.yml's pair: the loop's queue has a worker of its own
+            workers = [Worker(database_url=args.database_url, broker_url=broker, log_path=log, name="loop-events",
+                              queues=queues.EVENTS),
+                       Worker(database_url=args.database_url, broker_url=broker, log_path=log.with_suffix(".batch.log"),
+                              name="loop-batch", queues=",".join((queues.RESCORE, queues.NIGHTLY, queues.DEFAULT)))]
+        worker = workers[0]  # the one whose death fails an event
         with live_celery(broker):
-            worker.start()
+            for w in workers:
+                w.start()
             try:
                 if background:
                     background_start(background, args, broker)
@@ -375,7 +386,7 @@ def main() -> int:
             finally:
                 if background and background.get("clients"):
                     background_stop(background)
-                code = worker.stop()
+                code = [w.stop() for w in workers][0]
         if missing:
             print(f"worker log (exit {code}):\n{worker.log()[-3000:]}", file=sys.stderr)
     money_ok = True

@@ -14,7 +14,11 @@ Declaring a kind also declares what the feedback loop does with it:
   installed app's ``events`` module in its ``ready()``, like the admin's autodiscovery — it never
   names an upper app);
 - ``coalesce_per_subject=True``: at most one *unclaimed* event of the kind per subject agent
-  (``Event.coalesce_key`` under a partial unique index; ``services.events.events_insert_coalesced``).
+  (``Event.coalesce_key`` under a partial unique index; ``services.events.events_insert_coalesced``);
+- ``bulk=True``: a fact machines write by the hundred a second (every repayment, every bucket move
+  of the nightly run, every row of an import). Its re-score is still asked for, but goes to the
+  batch queue (``rescore``) rather than the loop's (``events``), so a flood of them never holds up
+  the re-score a person's report or publication asks for (``platform4a1c/queues.py``).
 
 ``event_emit`` refuses an undeclared kind, so a typo cannot create an event nobody handles.
 """
@@ -37,20 +41,21 @@ class EventKind:
     owner: str
     rescores_subject: bool = False
     coalesce_per_subject: bool = False
+    bulk: bool = False
 
 
 _KINDS: dict[str, EventKind] = {}
 
 
 def event_kind_declare(name: str, *, owner: str, rescores_subject: bool = False,
-                       coalesce_per_subject: bool = False) -> str:
+                       coalesce_per_subject: bool = False, bulk: bool = False) -> str:
     """Declare the kind ``name`` (owned by the app ``owner``) and return it, so the owner writes
     ``REPAID = event_kind_declare("loan.repaid", owner="lending", rescores_subject=True)``.
     Declaring the same kind again with the same options is a no-op (module reloads); with other
     options, or a name outside the scheme, it is a configuration error."""
     if not NAME.match(name):
         raise ImproperlyConfigured(f"event kind {name!r} is not <noun>.<past_participle> in lower case")
-    kind = EventKind(name, owner, rescores_subject, coalesce_per_subject)
+    kind = EventKind(name, owner, rescores_subject, coalesce_per_subject, bulk)
     existing = _KINDS.get(name)
     if existing is not None and existing != kind:
         raise ImproperlyConfigured(f"event kind {name!r} is already declared as {existing}")
@@ -64,6 +69,12 @@ def event_kind(name: str) -> EventKind | None:
 
 def event_kinds() -> list[EventKind]:
     return sorted(_KINDS.values(), key=lambda k: k.name)
+
+
+def is_bulk(name: str) -> bool:
+    """Whether the kind ``name`` is declared ``bulk`` (unknown kinds are not)."""
+    kind = _KINDS.get(name)
+    return bool(kind and kind.bulk)
 
 
 def rescore_trigger_kinds() -> set[str]:
@@ -95,7 +106,7 @@ CONSENT_EXPIRED = event_kind_declare("consent.expired", owner=_C)
 # statements, tax and social-insurance records: one saved through the API or a form, or a batch
 # of an import job (``payload["agent_ids"]`` lists every firm of the batch)
 RECORD_SAVED = event_kind_declare("record.saved", owner=_C, rescores_subject=True)
-RECORD_IMPORTED = event_kind_declare("record.imported", owner=_C, rescores_subject=True)
+RECORD_IMPORTED = event_kind_declare("record.imported", owner=_C, rescores_subject=True, bulk=True)
 # a transaction between two agents reported to the business module (services.business): a loan,
 # deposit, subsidy, meeting, guarantee, note… — the firm is re-scored on its business record
 BUSINESS_RECORDED = event_kind_declare("business.recorded", owner=_C, rescores_subject=True)

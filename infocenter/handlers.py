@@ -268,19 +268,23 @@ def rescore_batch(events: list[Event]) -> None:
     concern: one ``rescore.requested`` per agent, coalesced — while one for the agent waits
     unclaimed, further facts add nothing (600 repayments of a firm mean one re-score). One
     INSERT for the whole batch whatever the number of events and agents (an import batch
-    concerns thousands of firms); within the batch the first fact about an agent names it."""
+    concerns thousands of firms); within the batch the first fact about an agent names it.
+    Requests after facts of a ``bulk`` kind coalesce among themselves (their own key), so a
+    report about a firm whose repayment request still waits gets a prompt request of its own."""
     rows, seen = [], set()
     for event in events:
         kind = event_kind(event.kind)
         if kind is None or not kind.rescores_subject:
             continue
         for agent_id in event.agent_ids:
-            if agent_id in seen:
+            if (agent_id, kind.bulk) in seen:
                 continue
-            seen.add(agent_id)
-            rows.append(event_row(kind=RESCORE_REQUESTED, subject_agent_id=agent_id,
-                                  actor_agent_id=event.actor_agent_id,
-                                  payload={"reason": event.kind, "source_event_id": event.pk}, agent_ids=[agent_id]))
+            seen.add((agent_id, kind.bulk))
+            row = event_row(kind=RESCORE_REQUESTED, subject_agent_id=agent_id, actor_agent_id=event.actor_agent_id,
+                            payload={"reason": event.kind, "source_event_id": event.pk}, agent_ids=[agent_id])
+            if kind.bulk:  # a bulk fact's request waits apart, so a report's is never folded into it
+                row["coalesce_key"] += ":bulk"
+            rows.append(row)
     events_insert_coalesced(rows)
 
 

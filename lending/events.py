@@ -14,12 +14,12 @@ from .ledger.events import LEDGER_ALERT_RAISED  # noqa: F401  (declared by the l
 # Every loan fact re-scores the borrower (the feedback loop): declared here, when the centre
 # imports this module in its ready() (it imports every app's ``events``), so the centre's
 # trigger list is complete before any event is dispatched.
-DISBURSED = event_kind_declare("loan.disbursed", owner="lending", rescores_subject=True)
-REPAID = event_kind_declare("loan.repaid", owner="lending", rescores_subject=True)
+DISBURSED = event_kind_declare("loan.disbursed", owner="lending", rescores_subject=True, bulk=True)
+REPAID = event_kind_declare("loan.repaid", owner="lending", rescores_subject=True, bulk=True)
 WRITTEN_OFF = event_kind_declare("loan.written_off", owner="lending", rescores_subject=True)
 # the nightly run moved the loan to another delinquency bucket or five-category class
 # (written set-based by ``services.delinquency``, with the same payload keys as ``loan_event_row``)
-DELINQUENCY_CHANGED = event_kind_declare("loan.delinquency_changed", owner="lending", rescores_subject=True)
+DELINQUENCY_CHANGED = event_kind_declare("loan.delinquency_changed", owner="lending", rescores_subject=True, bulk=True)
 
 
 def loan_event_row(kind: str, *, loan, user=None, payload: dict) -> dict:

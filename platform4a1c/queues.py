@@ -4,7 +4,9 @@ and the settings all read it.
 
 - ``events``: the loop itself, latency-bound — the outbox dispatcher and the re-score of the few
   firms an event names (a late-payment report re-rates its firm within seconds).
-- ``rescore``: the full re-scores (minutes for a large cluster; CPU in pandas).
+- ``rescore``: the full re-scores (minutes for a large cluster; CPU in pandas), and the re-scores
+  that facts written in bulk ask for (every repayment, the nightly bucket moves, imports: kinds
+  declared ``bulk``), which would otherwise crowd the loop's queue.
 - ``nightly``: the set-based batch jobs of the night and the stored summaries' refresh.
 - ``default``: everything else (imports, digests, invitations, consents, the audit chain).
 
@@ -17,6 +19,7 @@ EVENTS, RESCORE, NIGHTLY, DEFAULT = "events", "rescore", "nightly", "default"
 QUEUE_OF_TASK = {
     "infocenter.tasks.events_dispatch": EVENTS,
     "clusterfinance.rating.tasks.ratings_rescore_agents": EVENTS,
+    "clusterfinance.rating.tasks.ratings_rescore_agents_routine": RESCORE,
     "clusterfinance.rating.tasks.ratings_rescore_company": RESCORE,
     "clusterfinance.rating.tasks.ratings_rescore_all": RESCORE,
     "lending.tasks.delinquency_nightly": NIGHTLY,

@@ -82,9 +82,9 @@ class Worker:
     """``celery -A platform4a1c worker`` in a subprocess; its log goes to ``log_path``."""
 
     def __init__(self, *, database_url: str, broker_url: str, log_path: Path, name: str = "live",
-                 loglevel: str = "info"):
+                 loglevel: str = "info", queues: str = ALL_QUEUES):
         self.database_url, self.broker_url, self.log_path = database_url, broker_url, Path(log_path)
-        self.name, self.loglevel = name, loglevel
+        self.name, self.loglevel, self.queues = name, loglevel, queues
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> Worker:
@@ -96,7 +96,7 @@ class Worker:
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [sys.executable, "-m", "celery", "-A", "platform4a1c", "worker", "--pool", "solo", "--concurrency", "1",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", self.loglevel,
-             "--hostname", f"{self.name}-{os.getpid()}@%h", "-Q", ALL_QUEUES],
+             "--hostname", f"{self.name}-{os.getpid()}@%h", "-Q", self.queues],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout

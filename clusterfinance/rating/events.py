@@ -26,6 +26,7 @@ try:
     from infocenter.event_kinds import RESCORE_REQUESTED
 except ImportError:  # pragma: no cover
     from infocenter.services.events import RESCORE_REQUESTED
+from infocenter.event_kinds import is_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -59,27 +60,37 @@ def on_rescore_requested_batch(events: list[Event]) -> None:
     its firms), each firm's new rating naming the request that asked for it. One task per request
     used to flood a single worker's queue under a load of repayments (each asks for its
     borrower's re-score), so a report's re-score waited behind hundreds of others
-    (benchmarks/loop_latency.py). The task takes ids and re-scores from the current data, so a
-    repeated request is harmless."""
-    sources: dict[int, int] = {}
+    (benchmarks/loop_latency.py). Requests after a fact of a ``bulk`` kind (repayments, the
+    nightly bucket moves, imports: ``infocenter.event_kinds``) go in a second task on the batch
+    queue (``ratings_rescore_agents_routine``), so the loop's queue carries only the re-scores a
+    person's report, publication or record asks for. A firm asked for both ways is re-scored
+    promptly, once. The task takes ids and re-scores from the current data, so a repeated request
+    is harmless."""
+    prompt: dict[int, int] = {}
+    routine: dict[int, int] = {}
     for event in events:
         ids = {int(i) for i in (event.payload.get("agent_ids") or [])} | (
             {event.subject_agent_id} if event.subject_agent_id else set())
         if not ids or _about_a_rating(event):
             continue
+        sources = routine if is_bulk(event.payload.get("reason", "")) else prompt
         for agent_id in ids:
             sources.setdefault(agent_id, event.pk)
-    if not sources:
+    routine = {a: e for a, e in routine.items() if a not in prompt}
+    if not prompt and not routine:
         return
-    ids = sorted(sources)
 
     def enqueue():
-        from .tasks import ratings_rescore_agents
+        from .tasks import ratings_rescore_agents, ratings_rescore_agents_routine
 
-        try:
-            ratings_rescore_agents.delay(agent_ids=ids, source_event_ids={str(a): e for a, e in sources.items()})
-        except Exception:  # the broker may be down: the nightly run re-scores everyone
-            logger.warning("could not enqueue a re-score of %s", ids, exc_info=True)
+        for task, sources in ((ratings_rescore_agents, prompt), (ratings_rescore_agents_routine, routine)):
+            if not sources:
+                continue
+            ids = sorted(sources)
+            try:
+                task.delay(agent_ids=ids, source_event_ids={str(a): e for a, e in sources.items()})
+            except Exception:  # the broker may be down: the nightly run re-scores everyone
+                logger.warning("could not enqueue a re-score of %s", ids, exc_info=True)
 
     transaction.on_commit(enqueue)
 

@@ -17,6 +17,13 @@ def ratings_rescore_agents(*, agent_ids: list[int], source_event_id: int | None 
     return len(ratings_rescore(agent_ids=agent_ids, trigger=RatingTrigger.EVENT, source_event_id=source))
 
 
+@shared_task(name="clusterfinance.rating.tasks.ratings_rescore_agents_routine", acks_late=True)
+def ratings_rescore_agents_routine(*, agent_ids: list[int], source_event_ids: dict | None = None) -> int:
+    """The same re-score after facts machines write in bulk (repayments, the nightly bucket moves,
+    imports), routed to the batch queue so they never hold up the loop's (platform4a1c/queues.py)."""
+    return ratings_rescore_agents(agent_ids=agent_ids, source_event_ids=source_event_ids)
+
+
 @shared_task(name="clusterfinance.rating.tasks.ratings_rescore_company", acks_late=True)
 def ratings_rescore_company(*, finance_company_id: int, trigger: str = RatingTrigger.PROMOTION) -> int:
     """Re-score every member of one finance company's cluster (a new version is in use)."""

@@ -96,8 +96,10 @@ def test_saved_and_imported_records_rescore_their_firms(world):
                             file=upload(csv_bytes(statement_rows([world.firm, world.other_firm]))))
     import_job_run(job_id=job.pk)
     events_dispatch(max_batches=1)  # the facts only
-    reasons = dict(_pending_requests().values_list("subject_agent_id", "payload__reason"))
-    assert reasons == {world.firm.pk: RECORD_SAVED, world.other_firm.pk: RECORD_IMPORTED}
+    reasons = set(_pending_requests().values_list("subject_agent_id", "payload__reason"))
+    # the hand-saved record's request waits apart from the import's (a bulk kind)
+    assert reasons == {(world.firm.pk, RECORD_SAVED), (world.firm.pk, RECORD_IMPORTED),
+                       (world.other_firm.pk, RECORD_IMPORTED)}
 
 
 def test_the_rating_handler_receives_the_agent_to_rescore(world):
@@ -172,3 +174,23 @@ def test_two_concurrent_writers_leave_one_request_on_postgresql(world):
         t.join(20)
     assert not errors
     assert _pending_requests(subject_agent=world.firm).count() == 1
+
+
+def test_a_bulk_facts_request_does_not_swallow_a_persons_request(world):
+    """An import (declared ``bulk``) and a record saved by hand about the same firm: two waiting
+    requests, so the hand-saved record's re-score goes on the loop's queue, not behind the batch."""
+    from infocenter.event_kinds import is_bulk
+
+    assert is_bulk(RECORD_IMPORTED) and not is_bulk(RECORD_SAVED) and is_bulk("loan.repaid")
+    assert not is_bulk("no.such_kind")
+    event_emit(kind=RECORD_IMPORTED, actor_agent=world.gov, agent_ids=[world.firm.pk],
+               payload={"import_job": 1, "record_kind": "statement"}, kick=False)
+    _deliver_facts(RECORD_IMPORTED)
+    event_emit(kind=RECORD_IMPORTED, actor_agent=world.gov, agent_ids=[world.firm.pk],
+               payload={"import_job": 2, "record_kind": "statement"}, kick=False)
+    _deliver_facts(RECORD_IMPORTED)
+    assert _pending_requests(subject_agent=world.firm).count() == 1  # bulk requests still coalesce
+    _fact(world.firm)
+    _deliver_facts()
+    reasons = sorted(_pending_requests(subject_agent=world.firm).values_list("payload__reason", flat=True))
+    assert reasons == sorted([RECORD_IMPORTED, RECORD_SAVED])

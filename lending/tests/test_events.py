@@ -48,10 +48,12 @@ def test_dispatch_asks_ratings_to_rescore_the_borrower(world):
     pay(world, loan, "1066.19", date(2026, 2, 15))
     events_dispatch()
     rescore = Event.objects.filter(kind=RESCORE_REQUESTED)
-    # the disbursement and the repayment were dispatched together: one request for the firm
-    assert rescore.count() == 1
-    assert rescore.get().subject_agent == world.firm and rescore.get().payload["agent_ids"] == [world.firm.pk]
-    assert rescore.get().payload["reason"] == DISBURSED
+    # the disbursement and the repayment (bulk facts) were dispatched together: one request for
+    # the firm; the loan's business record in the centre (a prompt fact) asks on its own
+    assert {(e.subject_agent_id, e.payload["reason"]) for e in rescore} == {
+        (world.firm.pk, DISBURSED), (world.firm.pk, "publication.published")}
+    bulk = rescore.get(coalesce_key__endswith=":bulk")
+    assert bulk.payload["agent_ids"] == [world.firm.pk] and bulk.payload["reason"] == DISBURSED
 
 
 def test_every_loan_kind_rescores_the_borrower():
@@ -110,5 +112,6 @@ def test_a_hundred_repayments_of_one_firm_wait_as_one_rescore_request(world):
     for event in Event.objects.filter(dispatched_at__isnull=True).exclude(kind=RESCORE_REQUESTED):
         event_deliver(event)  # the facts, as a worker's first batch would
     assert Event.objects.filter(kind=REPAID).count() == 100
-    [request] = Event.objects.filter(kind=RESCORE_REQUESTED, dispatched_at__isnull=True)
+    [request] = Event.objects.filter(kind=RESCORE_REQUESTED, dispatched_at__isnull=True,
+                                   coalesce_key__endswith=":bulk")  # the disbursement's, which the 100 joined
     assert request.subject_agent == world.firm

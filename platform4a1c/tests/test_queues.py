@@ -22,6 +22,8 @@ def test_the_loop_and_the_batches_are_on_separate_queues():
     assert _queue_of("infocenter.tasks.events_dispatch") == "events"
     assert _queue_of("clusterfinance.rating.tasks.ratings_rescore_agents") == "events"
     assert _queue_of("clusterfinance.rating.tasks.ratings_rescore_all") == "rescore"
+    # the re-scores repayments and other bulk facts ask for stay off the loop's queue
+    assert _queue_of("clusterfinance.rating.tasks.ratings_rescore_agents_routine") == "rescore"
     assert _queue_of("lending.tasks.delinquency_nightly") == "nightly"
     assert _queue_of("agents.tasks.invitations_expire") == "default"  # not named: the default queue
 
@@ -40,5 +42,8 @@ def test_every_routed_task_exists_and_every_queue_has_a_listener():
             assert "-Q" in command, "a compose worker without -Q reads the default queue only"
             listened |= set(command[command.index("-Q") + 1].split(","))
     assert listened == every
-    for launcher in ("scripts/demo.py", "tests/live_worker.py", "benchmarks/_http.py"):
+    for launcher in ("scripts/demo.py", "benchmarks/_http.py"):
         assert '"-Q", ALL_QUEUES' in (ROOT / launcher).read_text(), launcher
+    from tests.live_worker import Worker
+
+    assert Worker(database_url="", broker_url="", log_path=ROOT).queues == ALL_QUEUES  # unless told otherwise

@@ -178,3 +178,67 @@ def test_more_arrears_lowers_the_rating(world):
     delinquency_run(as_of=date(2025, 3, 3))
     cured = ratings_rescore(agent_ids=[world.firm.pk], as_of=date(2025, 3, 3), force=True)[0]
     assert cured.inputs["current_dpd"] == 0 and cured.score > late.score
+
+
+def _record_enqueued(monkeypatch):
+    from clusterfinance.rating import tasks
+
+    sent = {}
+    for name in ("ratings_rescore_agents", "ratings_rescore_agents_routine"):
+        task = getattr(tasks, name)
+        monkeypatch.setattr(task, "delay", lambda *, _n=name, **kw: sent.setdefault(_n, []).extend(kw["agent_ids"]))
+    return sent
+
+
+@pytest.mark.django_db
+def test_a_repayments_rescore_goes_to_the_batch_queue_and_a_reports_to_the_loops(
+        world, monkeypatch, django_capture_on_commit_callbacks):
+    from platform4a1c.celery import app
+
+    loan = make_loan(world, start=date(2026, 1, 15))  # to world.firm
+    first = loan.instalments.order_by("due_date").first()
+    events_dispatch()  # the disbursement's facts (its business record is a prompt fact of its own)
+    sent = _record_enqueued(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(world, loan, first.total_due, first.due_date)
+        report_file(reporter=world.bank, subject=world.other_firm, author=world.users["institution"],
+                    category="late_payment", title="逾期", evidence="逾期 45 天", report_type="negative")
+        events_dispatch()
+    assert sent == {"ratings_rescore_agents": [world.other_firm.pk], "ratings_rescore_agents_routine": [world.firm.pk]}
+    route = app.amqp.router.route
+    assert route({}, "clusterfinance.rating.tasks.ratings_rescore_agents")["queue"].name == "events"
+    assert route({}, "clusterfinance.rating.tasks.ratings_rescore_agents_routine")["queue"].name == "rescore"
+
+
+@pytest.mark.django_db
+def test_a_firm_asked_for_by_a_repayment_and_a_report_is_rescored_promptly_once(
+        world, monkeypatch, django_capture_on_commit_callbacks):
+    loan = make_loan(world, start=date(2026, 1, 15))
+    first = loan.instalments.order_by("due_date").first()
+    events_dispatch()  # the disbursement's facts (its business record is a prompt fact of its own)
+    sent = _record_enqueued(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(world, loan, first.total_due, first.due_date)
+        report_file(reporter=world.bank, subject=world.firm, author=world.users["institution"],
+                    category="late_payment", title="逾期", evidence="逾期 45 天", report_type="negative")
+        events_dispatch()
+    assert sent == {"ratings_rescore_agents": [world.firm.pk]}
+
+
+@pytest.mark.django_db
+def test_a_repayment_still_rerates_its_borrower(world, django_capture_on_commit_callbacks):
+    """Off the loop's queue, not off the loop: the routine task re-rates the borrower on its
+    repayment record (the Celery tasks run eagerly here, as one worker on every queue would)."""
+    solid_firm(world, world.firm)
+    loan = make_loan(world, start=date(2026, 1, 15))
+    first = loan.instalments.order_by("due_date").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        events_dispatch()  # the disbursement's facts re-rate the firm first
+    before = Rating.objects.get(agent=world.firm, is_current=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(world, loan, first.total_due, first.due_date)
+        events_dispatch()
+    current = Rating.objects.get(agent=world.firm, is_current=True)
+    assert current.pk != before.pk and current.trigger == "event"
+    assert Event.objects.get(pk=current.source_event_id).payload["reason"] == "loan.repaid"
+    assert current.inputs["on_time_share"] > before.inputs["on_time_share"]  # the repayment counted

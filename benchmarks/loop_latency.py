@@ -9,7 +9,10 @@ dispatcher on the broker (``transaction.on_commit`` → ``infocenter.tasks.event
 real Celery worker (``celery -A platform4a1c worker``, solo pool, concurrency 1, on Redis)
 delivers ``report.filed``, whose ``rescore.requested`` enqueues
 ``clusterfinance.rating.tasks.ratings_rescore_agents``, and the worker writes the firm's new
-rating. The latency is from the commit of the report to the moment the new rating row is
+rating. As docker-compose.yml runs them (``--workers per-loop``, the default), one worker
+listens to the loop's queue (``events``) and a second to the batch queues, where the re-scores
+the background's repayments ask for go (``ratings_rescore_agents_routine``); ``--workers one``
+runs a single worker on every queue (the demo's set-up). The latency is from the commit of the report to the moment the new rating row is
 committed and visible (polled every 10 ms from this process). Each report is about another firm
 and the next one is filed when the previous one's rating has arrived (the latency of one event
 on an idle loop, not of a queue under load).

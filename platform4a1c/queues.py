@@ -22,6 +22,7 @@ QUEUE_OF_TASK = {
     "clusterfinance.rating.tasks.ratings_rescore_agents_routine": RESCORE,
     "clusterfinance.rating.tasks.ratings_rescore_company": RESCORE,
     "clusterfinance.rating.tasks.ratings_rescore_all": RESCORE,
+    "clusterfinance.rating.tasks.ratings_rescore_chunk": RESCORE,
     "lending.tasks.delinquency_nightly": NIGHTLY,
     "lending.tasks.ledger_check": NIGHTLY,
     "clusterfinance.guarantees.tasks.guarantee_claims_nightly": NIGHTLY,

@@ -230,6 +230,9 @@ CELERY_TASK_ROUTES = TASK_ROUTES
 # aggregates at least SUMMARY_MIN_ROWS records (below, it aggregates live: a few tens of ms),
 # recomputed at least every SUMMARY_MAX_AGE seconds.
 SUMMARY_MIN_ROWS = env.int("SUMMARY_MIN_ROWS", default=20_000)
+# The nightly re-score of more member firms than this fans out into Celery tasks of this many
+# firms each, on the ``rescore`` queue (clusterfinance.rating.tasks.ratings_rescore_all).
+RATING_RESCORE_CHUNK = env.int("RATING_RESCORE_CHUNK", default=10_000)
 SUMMARY_MAX_AGE = env.int("SUMMARY_MAX_AGE", default=600)
 
 CELERY_BEAT_SCHEDULE = {

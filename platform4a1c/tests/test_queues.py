@@ -24,6 +24,7 @@ def test_the_loop_and_the_batches_are_on_separate_queues():
     assert _queue_of("clusterfinance.rating.tasks.ratings_rescore_all") == "rescore"
     # the re-scores repayments and other bulk facts ask for stay off the loop's queue
     assert _queue_of("clusterfinance.rating.tasks.ratings_rescore_agents_routine") == "rescore"
+    assert _queue_of("clusterfinance.rating.tasks.ratings_rescore_chunk") == "rescore"  # the night's fan-out
     assert _queue_of("lending.tasks.delinquency_nightly") == "nightly"
     assert _queue_of("agents.tasks.invitations_expire") == "default"  # not named: the default queue
 

@@ -193,7 +193,7 @@ def _record_enqueued(monkeypatch):
 @pytest.mark.django_db
 def test_a_repayments_rescore_goes_to_the_batch_queue_and_a_reports_to_the_loops(
         world, monkeypatch, django_capture_on_commit_callbacks):
-    from platform4a1c.celery import app
+    from celery import current_app as app  # the project's app (the layers keep platform4a1c out of here)
 
     loan = make_loan(world, start=date(2026, 1, 15))  # to world.firm
     first = loan.instalments.order_by("due_date").first()
@@ -242,3 +242,47 @@ def test_a_repayment_still_rerates_its_borrower(world, django_capture_on_commit_
     assert current.pk != before.pk and current.trigger == "event"
     assert Event.objects.get(pk=current.source_event_id).payload["reason"] == "loan.repaid"
     assert current.inputs["on_time_share"] > before.inputs["on_time_share"]  # the repayment counted
+
+
+def _members():
+    from agents.choices import AgentKind
+    from agents.models import cluster_members_q
+
+    return list(Agent.objects.filter(cluster_members_q(kind=AgentKind.ENTERPRISE)).order_by("pk")
+                .values_list("pk", flat=True))
+
+
+def _spy_on_rescore(monkeypatch):
+    from clusterfinance.rating import services
+
+    calls, original = [], services.ratings_rescore
+
+    def spy(**kwargs):
+        calls.append(kwargs.get("agent_ids"))
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "ratings_rescore", spy)
+    return calls
+
+
+@pytest.mark.django_db
+def test_the_nightly_rescore_of_a_large_cluster_fans_out_in_chunks(world, settings, monkeypatch):
+    from clusterfinance.rating.tasks import ratings_rescore_all
+
+    members = _members()
+    assert len(members) >= 2
+    settings.RATING_RESCORE_CHUNK = 1  # every member firm a chunk of its own
+    calls = _spy_on_rescore(monkeypatch)
+    assert ratings_rescore_all() == len(members)
+    assert calls == [[pk] for pk in members]  # one task per chunk, in id order (eager here, a group on Redis)
+    rated = dict(Rating.objects.filter(is_current=True).values_list("agent_id", "trigger"))
+    assert {pk: rated.get(pk) for pk in members} == dict.fromkeys(members, "nightly")
+
+
+@pytest.mark.django_db
+def test_the_nightly_rescore_of_a_small_cluster_runs_in_one_task(world, monkeypatch):
+    from clusterfinance.rating.tasks import ratings_rescore_all
+
+    calls = _spy_on_rescore(monkeypatch)
+    assert ratings_rescore_all() == len(_members())
+    assert calls == [None]  # every member, vectorised per finance company, in this task

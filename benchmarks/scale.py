@@ -396,6 +396,13 @@ def run_step(args, env: dict, firms: int, template: str) -> tuple[dict, bool]:
     env = {**env, "DATABASE_URL": with_name(args.database_url, name)}
     print(f"\n== step: {firms:,} firms (database {name}; {load()})", flush=True)
     results, ok = {}, True
+
+    def finish(results, ok):
+        connection.close()
+        if not args.keep:
+            psql_admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return results, ok
+
     as_of = timezone.localdate()
     world = setup_world()
     counts = generate(firms, world, as_of)
@@ -413,10 +420,7 @@ def run_step(args, env: dict, firms: int, template: str) -> tuple[dict, bool]:
     print(f"    {report.newly_overdue:,} instalments newly overdue, {report.penalty_accruals:,} penalty accruals; "
           f"{per_statement(report)}", flush=True)
     if args.only == "nightly":
-        connection.close()
-        if not args.keep:
-            psql_admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        return results, ok
+        return finish(results, ok)
 
     # what the beat does every minute: the stored summaries of the large scopes (all of them here)
     from infocenter.summaries import summaries_refresh
@@ -495,10 +499,7 @@ def run_step(args, env: dict, firms: int, template: str) -> tuple[dict, bool]:
         print(f"  WRONG: the full re-score wrote {len(written):,} ratings for {firms:,} firms")
         ok = False
 
-    connection.close()
-    if not args.keep:
-        psql_admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return results, ok
+    return finish(results, ok)
 
 
 BATCH = ("nightly, first night", "nightly, next night", "summaries refresh", "first rating (unpublished)", "full re-score",

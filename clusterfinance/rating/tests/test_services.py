@@ -190,20 +190,27 @@ def _record_enqueued(monkeypatch):
     return sent
 
 
+def _repayment_and_report(world, monkeypatch, capture, *, reported):
+    """world.firm repays its first instalment and a bank files a report about ``reported``, in
+    one delivery; returns the re-score tasks enqueued, by task name."""
+    loan = make_loan(world, start=date(2026, 1, 15))  # to world.firm
+    first = loan.instalments.order_by("due_date").first()
+    events_dispatch()  # the disbursement's facts (its business record is a prompt fact of its own)
+    sent = _record_enqueued(monkeypatch)
+    with capture(execute=True):
+        pay(world, loan, first.total_due, first.due_date)
+        report_file(reporter=world.bank, subject=reported, author=world.users["institution"],
+                    category="late_payment", title="逾期", evidence="逾期 45 天", report_type="negative")
+        events_dispatch()
+    return sent
+
+
 @pytest.mark.django_db
 def test_a_repayments_rescore_goes_to_the_batch_queue_and_a_reports_to_the_loops(
         world, monkeypatch, django_capture_on_commit_callbacks):
     from celery import current_app as app  # the project's app (the layers keep platform4a1c out of here)
 
-    loan = make_loan(world, start=date(2026, 1, 15))  # to world.firm
-    first = loan.instalments.order_by("due_date").first()
-    events_dispatch()  # the disbursement's facts (its business record is a prompt fact of its own)
-    sent = _record_enqueued(monkeypatch)
-    with django_capture_on_commit_callbacks(execute=True):
-        pay(world, loan, first.total_due, first.due_date)
-        report_file(reporter=world.bank, subject=world.other_firm, author=world.users["institution"],
-                    category="late_payment", title="逾期", evidence="逾期 45 天", report_type="negative")
-        events_dispatch()
+    sent = _repayment_and_report(world, monkeypatch, django_capture_on_commit_callbacks, reported=world.other_firm)
     assert sent == {"ratings_rescore_agents": [world.other_firm.pk], "ratings_rescore_agents_routine": [world.firm.pk]}
     route = app.amqp.router.route
     assert route({}, "clusterfinance.rating.tasks.ratings_rescore_agents")["queue"].name == "events"
@@ -213,15 +220,7 @@ def test_a_repayments_rescore_goes_to_the_batch_queue_and_a_reports_to_the_loops
 @pytest.mark.django_db
 def test_a_firm_asked_for_by_a_repayment_and_a_report_is_rescored_promptly_once(
         world, monkeypatch, django_capture_on_commit_callbacks):
-    loan = make_loan(world, start=date(2026, 1, 15))
-    first = loan.instalments.order_by("due_date").first()
-    events_dispatch()  # the disbursement's facts (its business record is a prompt fact of its own)
-    sent = _record_enqueued(monkeypatch)
-    with django_capture_on_commit_callbacks(execute=True):
-        pay(world, loan, first.total_due, first.due_date)
-        report_file(reporter=world.bank, subject=world.firm, author=world.users["institution"],
-                    category="late_payment", title="逾期", evidence="逾期 45 天", report_type="negative")
-        events_dispatch()
+    sent = _repayment_and_report(world, monkeypatch, django_capture_on_commit_callbacks, reported=world.firm)
     assert sent == {"ratings_rescore_agents": [world.firm.pk]}
 
 

@@ -288,6 +288,10 @@ def main() -> int:
     parser.add_argument("--workers", choices=["per-loop", "one"], default="per-loop",
                         help="per-loop (default): two workers as docker-compose.yml runs them, one on the loop's "
                              "queue (events), one on the batch queues; one: a single worker on every queue")
+    parser.add_argument("--autovacuum", choices=["as-is", "on"], default="as-is",
+                        help="as-is (default): the server's setting; on: switch PostgreSQL's autovacuum on for the "
+                             "run if the server has it off (ALTER SYSTEM, reset afterwards), as a production "
+                             "server runs it (PostgreSQL's default, the compose file's database)")
     parser.add_argument("--smoke", action="store_true",
                         help="a tiny run (5 events; 1 background client repaying 40 loans for 2 s before them) "
                              "that only checks it works")
@@ -315,6 +319,49 @@ def main() -> int:
 
     print(f"database {urlparse(url).path.lstrip('/')}: recreating and migrating …", flush=True)
     recreate_database(url)
+    switched_on = args.autovacuum == "on" and autovacuum_switch(url, on=True)
+    try:
+        return measure(args, url, redis_url, redis_server)
+    finally:
+        if switched_on:
+            autovacuum_switch(url, on=False)
+
+
+def autovacuum_switch(url: str, *, on: bool) -> bool:
+    """Switch the server's autovacuum on (True when it was off and now is on) or back to its
+    configured value."""
+    import psycopg
+
+    admin = urlparse(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if on:
+            if conn.execute("SHOW autovacuum").fetchone()[0] == "on":
+                return False
+            conn.execute("ALTER SYSTEM SET autovacuum = on")
+        else:
+            conn.execute("ALTER SYSTEM RESET autovacuum")
+        conn.execute("SELECT pg_reload_conf()")
+        time.sleep(0.5)
+        print(f"autovacuum switched {'on for this run' if on else 'back to the server setting'}: "
+              f"now {conn.execute('SHOW autovacuum').fetchone()[0]}", flush=True)
+    return True
+
+
+def outbox_state() -> str:
+    """The outbox table's dead rows, vacuums and the pending index's size (the queue's upkeep)."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SELECT n_live_tup, n_dead_tup, vacuum_count + autovacuum_count, pg_size_pretty("
+                  "pg_relation_size('event_pending_idx')) FROM pg_stat_user_tables WHERE relname = 'infocenter_event'")
+        live, dead, vacuums, pending = c.fetchone()
+        c.execute("SHOW autovacuum")
+        autovacuum = c.fetchone()[0]
+    return (f"outbox: {live:,} live rows, {dead:,} dead, {vacuums} vacuums so far, pending index {pending} "
+            f"(autovacuum {autovacuum})")
+
+
+def measure(args, url: str, redis_url: str, redis_server) -> int:
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "platform4a1c.settings.test"
     os.environ.setdefault("REDIS_URL", redis_url)
@@ -365,6 +412,7 @@ def main() -> int:
                     if args.smoke:  # the background's code runs, but briefly: a smoke run stays fast
                         time.sleep(2)
                         background_stop(background)
+                print(outbox_state(), flush=True)
                 measuring = time.monotonic()
                 for i, firm in enumerate(firms):
                     if args.time_budget and time.monotonic() - measuring > args.time_budget:
@@ -395,6 +443,7 @@ def main() -> int:
     money_ok = True
     if background and background.get("results"):
         money_ok = background_report(background)
+    print(outbox_state(), flush=True)
     connection.close()
     if not args.keep:
         drop_database(url)
@@ -407,6 +456,9 @@ def main() -> int:
         print(f"report committed → rating visible, {len(latencies)} events: p50 {p50 * 1000:.0f} ms, "
               f"p95 {p95 * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms "
               f"({p50 / floor['service']:.1f}× the rating service's {floor['service'] * 1000:.0f} ms at p50)")
+        tenth = max(len(latencies) // 10, 1)
+        print("p95 by tenth of the run (ms): " + ", ".join(
+            f"{percentile(latencies[k:k + tenth], 0.95) * 1000:.0f}" for k in range(0, len(latencies), tenth)))
     if missing:
         print(f"FAILED: no new rating within {args.timeout:.0f} s for {len(missing)} of {args.events} events "
               f"(firms {missing[:10]})", file=sys.stderr)

@@ -11,6 +11,8 @@ and balanced-entry triggers of the ledger are re-created from their own definiti
 - a unique index without the key (the events' "one unclaimed request per firm") is created on
   each partition instead of the parent: ``INSERT … ON CONFLICT DO NOTHING`` still coalesces within
   a month; two requests may wait across a month's boundary (one extra, idempotent re-score);
+- the table's storage parameters (the outbox's autovacuum settings, ``infocenter 0009``) are set
+  on each partition, since a partitioned parent cannot hold them;
 - foreign keys *into* the table (deliveries and notifications → event) cannot reference ``id``
   alone any more and are dropped (Django deletes related rows itself; the database no longer
   checks that a delivery's event exists) — reported by the command;
@@ -98,6 +100,12 @@ def _meta(c, table: str) -> dict:
         return {}
 
 
+def _storage_sql(storage: list[str]) -> list[str]:
+    """The table's own storage parameters (``reloptions``: fill factor, autovacuum settings) as a
+    statement template for each partition — a partitioned parent cannot hold them itself."""
+    return [f"ALTER TABLE {{partition}} SET ({', '.join(storage)})"] if storage else []
+
+
 def _create_month(c, table: str, month: date, per_partition: list[str]) -> str:
     name = _partition_name(table, month)
     c.execute(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} "  # noqa: S608
@@ -114,8 +122,8 @@ def ensure_months(table: str, *, ahead: int = 3, today: date | None = None) -> l
     today = today or timezone.localdate()
     with transaction.atomic(), connection.cursor() as c:
         meta = _meta(c, table)
-        return [_create_month(c, table, _month(today, k), meta.get("per_partition_indexes", []))
-                for k in range(ahead + 1)]
+        per_partition = meta.get("per_partition_indexes", []) + _storage_sql(meta.get("storage", []))
+        return [_create_month(c, table, _month(today, k), per_partition) for k in range(ahead + 1)]
 
 
 def convert(spec: Spec, *, ahead: int = 3, today: date | None = None) -> Report:
@@ -153,6 +161,8 @@ def convert(spec: Spec, *, ahead: int = 3, today: date | None = None) -> Report:
         c.execute("SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE confrelid = %s::regclass "
                   "AND contype = 'f' AND conrelid <> confrelid ORDER BY 1, 2", [t])
         inward = c.fetchall()
+        c.execute("SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = %s::regclass", [t])
+        storage = list(c.fetchone()[0])
         c.execute("SELECT pg_get_serial_sequence(%s, 'id')", [t])
         sequence = c.fetchone()[0]
         c.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
@@ -203,13 +213,13 @@ def convert(spec: Spec, *, ahead: int = 3, today: date | None = None) -> Report:
             c.execute(definition)
         c.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = %s::regclass", [t])
         for (partition,) in c.fetchall():
-            for template in per_partition:
+            for template in per_partition + _storage_sql(storage):
                 c.execute(template.replace("{partition}", partition))
         for con, definition in outward:
             c.execute(f'ALTER TABLE {t} ADD CONSTRAINT "{con}" {definition}')  # noqa: S608
         for definition in triggers:
             c.execute(definition)
-        meta = {"partitioning": {"key": key, "per_partition_indexes": per_partition,
+        meta = {"partitioning": {"key": key, "per_partition_indexes": per_partition, "storage": storage,
                                  "dropped_foreign_keys": report.dropped_foreign_keys}}
         c.execute(f"COMMENT ON TABLE {t} IS %s", [json.dumps(meta)])
         # back to each constraint's own timing for the rest of the caller's transaction

@@ -538,3 +538,19 @@ def test_several_workers_dispatching_at_once_deliver_every_event_once_on_postgre
     assert sum(results.values()) == 300  # disjoint batches: no event counted twice
     assert _effects(T_BATCH_WORKERS) == sorted(e.pk for e in events)
     assert not Event.objects.filter(kind=T_BATCH_WORKERS, dispatched_at__isnull=True).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL storage")
+def test_the_outbox_is_vacuumed_after_a_fixed_number_of_changes_whatever_its_size():
+    """A queue leaves two dead row versions per event; autovacuum's default waits for a fifth of
+    the table to be dead, which on millions of delivered events comes once in hours while the
+    dispatcher's claim walks the dead entries (benchmarks/loop_latency.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = 'infocenter_event'::regclass")
+        options = dict(option.split("=") for option in cursor.fetchone()[0])
+    assert options["autovacuum_vacuum_scale_factor"] == "0"
+    assert int(options["autovacuum_vacuum_threshold"]) <= 10_000
+    assert options["autovacuum_vacuum_insert_scale_factor"] == "0"
+    assert options["autovacuum_vacuum_cost_delay"] == "0"

@@ -31,6 +31,10 @@ def _sql(query, params=()):
         return c.fetchall() if c.description else []
 
 
+def _reloptions(table):
+    return _sql("SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = %s::regclass", [table])[0][0]
+
+
 @postgres_only
 @pytest.mark.django_db
 def test_conversion_keeps_rows_rules_and_coalescing(world):
@@ -46,6 +50,9 @@ def test_conversion_keeps_rows_rules_and_coalescing(world):
     before = (Posting.objects.count(), Posting.objects.values_list("amount", flat=True).order_by("id")[::1],
               Event.objects.count(), max(Posting.objects.values_list("id", flat=True)))
 
+    vacuum_settings = _reloptions("infocenter_event")
+    assert "autovacuum_vacuum_scale_factor=0" in vacuum_settings  # the outbox's own (infocenter 0009)
+
     out = StringIO()
     call_command("partition_by_month", stdout=out)
     assert is_partitioned("lending_posting") and is_partitioned("infocenter_event")
@@ -58,6 +65,9 @@ def test_conversion_keeps_rows_rules_and_coalescing(world):
     old = _sql("SELECT DISTINCT p.tableoid::regclass::text FROM lending_posting p JOIN lending_journalentry e "
                "ON e.id = p.entry_id WHERE e.id = %s", [first.pk])
     assert old == [("lending_posting_p202503",)]
+    # the outbox's vacuum settings moved to each of its partitions (a partitioned parent has none)
+    partitions = _sql("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'infocenter_event'::regclass")
+    assert partitions and all(_reloptions(name) == vacuum_settings for (name,) in partitions)
 
     # a new entry through the service lands in this month's partition with a fresh id
     entry = capital_contribute(agent=fc, amount="7.01", on=date(2026, 1, 2), idempotency_key="cap-new")
@@ -97,6 +107,7 @@ def test_conversion_keeps_rows_rules_and_coalescing(world):
     for _ in range(4):
         ahead = (ahead.replace(day=28) + timedelta(days=4)).replace(day=1)
     assert _sql("SELECT to_regclass(%s) IS NOT NULL", [f"lending_posting_p{ahead:%Y%m}"]) == [(True,)]
+    assert _reloptions(f"infocenter_event_p{ahead:%Y%m}") == vacuum_settings  # a month created later too
 
 
 @pytest.mark.django_db

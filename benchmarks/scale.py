@@ -11,7 +11,8 @@ is measured. The pool, users and scorecard go through the services.
 
 At every step (its own database, cloned from one migrated template) the script measures
 
-1. the nightly delinquency run (``delinquency_run``: first run, then the next night);
+1. the nightly delinquency run (``delinquency_run``: first run, then the next night, with a
+   ``VACUUM`` of the two tables between them, as autovacuum does in the day between);
 2. the full re-score (``ratings_rescore(agent_ids=None, force=True)``, every member rated anew,
    after a first rating of everyone without publishing: the generated grades are arbitrary and
    each grade change is published one firm at a time) and one fixed chunk of 10,000 firms (what
@@ -95,8 +96,10 @@ def machine() -> str:
     mem = next((int(line.split()[1]) // 1024 // 1024 for line in meminfo if line.startswith("MemTotal")), 0)
     with psycopg.connect(admin_url(os.environ["DATABASE_URL"])) as conn:
         pg = conn.execute("SHOW server_version").fetchone()[0]
-    return (f"{os.cpu_count()} cores, {mem} GiB RAM, Python {platform.python_version()}, PostgreSQL {pg}, "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+        settings = ", ".join(f"{name} {conn.execute(f'SHOW {name}').fetchone()[0]}"
+                             for name in ("shared_buffers", "max_wal_size", "work_mem", "autovacuum"))
+    return (f"{os.cpu_count()} cores, {mem} GiB RAM, Python {platform.python_version()}, PostgreSQL {pg} "
+            f"({settings}), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
 
 
 def load() -> str:
@@ -415,6 +418,9 @@ def run_step(args, env: dict, firms: int, template: str) -> tuple[dict, bool]:
                    "nightly, first night")
     print(f"    {report.newly_overdue:,} instalments newly overdue, {report.penalty_accruals:,} penalty accruals, "
           f"{report.moves:,} bucket moves; {per_statement(report)}", flush=True)
+    # the day between two nights: autovacuum clears the first night's old row versions (a server
+    # without autovacuum leaves them to the next night's statements to prune)
+    sql("VACUUM lending_instalment, lending_loan")
     report = timed("nightly delinquency run, next night", lambda: delinquency_run(as_of=as_of + timedelta(days=1)),
                    results, "nightly, next night")
     print(f"    {report.newly_overdue:,} instalments newly overdue, {report.penalty_accruals:,} penalty accruals; "

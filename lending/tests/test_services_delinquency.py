@@ -47,6 +47,19 @@ def test_overdue_penalty_and_dpd(world, loan):
     assert (loan.dpd, loan.bucket) == (33, "31-60")
 
 
+def test_the_nights_report_counts_every_instalment_and_loan_it_changed(world, loan):
+    other = make_loan(world, amount="6000", periods=6, rate="0.12", method="equal_principal", start=START)
+    # three months unpaid (due 15 February, March, April): three instalments of each fall overdue in one night
+    report = services.delinquency_run(as_of=date(2026, 5, 10))
+    assert (report.newly_overdue, report.penalty_accruals) == (6, 6)
+    assert report.moves == 2 and report.dpd_changes == 2 and report.reclassified == 2
+    assert set(report.seconds) == {"mark_overdue", "accrue_penalty", "dpd", "moves", "events", "classify"}
+    assert Instalment.objects.filter(loan__in=[loan, other], status=InstalmentStatus.OVERDUE).count() == 6
+    # the next night: nothing newly overdue, the six accrue one more day, both loans stay in 61–90
+    report = services.delinquency_run(as_of=date(2026, 5, 11))
+    assert (report.newly_overdue, report.penalty_accruals, report.moves, report.dpd_changes) == (0, 6, 0, 2)
+
+
 def test_nightly_and_payment_time_penalty_agree(world, loan):
     other = make_loan(world, amount="12000", periods=12, rate="0.12", method="equal_principal", start=START)
     for day in range(1, 40):  # nightly accrual, day by day

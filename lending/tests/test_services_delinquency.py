@@ -106,6 +106,24 @@ def test_paid_loans_are_not_overdue(world, loan):
     assert loan.dpd == 0 and not loan.instalments.filter(status=InstalmentStatus.OVERDUE).exists()
 
 
+def test_a_loan_whose_arrears_were_paid_with_a_backdated_payment_is_current_the_next_night(world, loan):
+    services.delinquency_run(as_of=date(2026, 3, 14))  # 27 days late on the first instalment
+    loan.refresh_from_db()
+    assert (loan.dpd, loan.bucket) == (27, "1-30")
+    first = loan.instalments.get(period=1)
+    # paid on 10 March, recorded later: older than the loan's last change, so the payment itself
+    # does not refresh the loan (the night does)
+    pay(world, loan, str(first.principal_due + first.interest_due + first.penalty_accrued), date(2026, 3, 10))
+    loan.refresh_from_db()
+    assert not loan.instalments.filter(status=InstalmentStatus.OVERDUE).exists()
+    assert (loan.dpd, loan.bucket) == (27, "1-30")
+    report = services.delinquency_run(as_of=date(2026, 3, 15))  # the second instalment falls due today
+    loan.refresh_from_db()
+    assert (loan.dpd, loan.bucket, loan.loan_class) == (0, "current", "normal")
+    assert report.dpd_changes == 1 and report.moves == 1
+    assert loan.bucket_moves.order_by("-id").values_list("from_bucket", "to_bucket").first() == ("1-30", "current")
+
+
 def test_write_off_through_the_ledger_and_recoveries(world, loan):
     services.delinquency_run(as_of=date(2026, 5, 20))  # 94 days late: substandard
     loan.refresh_from_db()

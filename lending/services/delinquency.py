@@ -91,23 +91,16 @@ def _sql(vendor: str) -> dict[str, str]:
              WHERE l.id = i.loan_id AND l.status = {active}
                AND i.status = '{InstalmentStatus.OVERDUE}' AND i.due_date < {as_of}
                AND (i.penalty_through IS NULL OR i.penalty_through < {as_of})""",
-        # one statement for the loans whose days past due can change: those with an overdue
-        # instalment (an aggregate hash-joined to them; no correlated subquery, whose plan goes
-        # bad when the statistics are stale) and those still counting days with none left (back
-        # to 0) — not the whole book twice over, as a left join of every loan to the aggregate
+        # one statement for every active loan: an aggregate hash-joined to the loans (no
+        # correlated subquery, whose plan goes bad when the statistics are stale)
         "dpd": f"""
-            UPDATE {LOAN} AS l SET dpd = c.dpd, delinquency_as_of = {as_of}
-              FROM (SELECT loan_id, {days(as_of, "MIN(due_date)")} AS dpd
-                      FROM {INST}
-                     WHERE status = '{InstalmentStatus.OVERDUE}' AND due_date < {as_of}
-                     GROUP BY loan_id
-                    UNION ALL
-                    SELECT z.id, 0 FROM {LOAN} AS z
-                     WHERE z.status = {active} AND z.dpd <> 0
-                       AND NOT EXISTS (SELECT 1 FROM {INST} AS zi WHERE zi.loan_id = z.id
-                                          AND zi.status = '{InstalmentStatus.OVERDUE}' AND zi.due_date < {as_of})
-                   ) AS c
-             WHERE l.id = c.loan_id AND l.status = {active} AND l.dpd <> c.dpd""",
+            UPDATE {LOAN} AS l SET dpd = COALESCE(o.dpd, 0), delinquency_as_of = {as_of}
+              FROM {LOAN} AS l2
+              LEFT JOIN (SELECT loan_id, {days(as_of, "MIN(due_date)")} AS dpd
+                           FROM {INST}
+                          WHERE status = '{InstalmentStatus.OVERDUE}' AND due_date < {as_of}
+                          GROUP BY loan_id) AS o ON o.loan_id = l2.id
+             WHERE l.id = l2.id AND l.status = {active} AND l.dpd <> COALESCE(o.dpd, 0)""",
         "moves": f"""
             INSERT INTO {MOVE} (loan_id, moved_on, dpd, from_bucket, to_bucket, from_class, to_class, created_at)
             SELECT l.id, {as_of}, l.dpd, l.bucket, {bucket_case}, l.loan_class, {class_case}, %(now)s

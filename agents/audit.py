@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _noop
 
+from .dbsql import fetch_all_prepared
 from .models import AuditChainHead, AuditRecord
 
 GENESIS = "0" * 64
@@ -110,15 +111,11 @@ def _insert(record: AuditRecord) -> None:
     if connection.vendor != "postgresql":
         record.save()
         return
-    import psycopg
     from psycopg.types.json import Jsonb
 
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_INSERT_SQL, [record.at, record.actor_id, record.actor_label, record.agent_id, record.action,
-                                     record.target, record.summary, Jsonb(record.data), record.ip,
-                                     record.region_code, record.row_hash], prepare=True)
-        record.pk = cursor.fetchone()[0]
+    [[record.pk]] = fetch_all_prepared(_INSERT_SQL, [
+        record.at, record.actor_id, record.actor_label, record.agent_id, record.action, record.target,
+        record.summary, Jsonb(record.data), record.ip, record.region_code, record.row_hash])
     record._state.adding, record._state.db = False, connection.alias
 
 

@@ -14,6 +14,8 @@ from django.db import connection
 from django.db.models import signals
 from django.db.models.base import ModelState
 
+from agents import dbsql
+
 
 def adapt(value):
     """Adapt dates for the backend (SQLite wants ISO text; PostgreSQL takes ``date``)."""
@@ -39,20 +41,12 @@ def fetch_all(sql: str, params=()) -> list[tuple]:
 
 
 def fetch_all_prepared(sql: str, params=()) -> list[tuple]:
-    """``fetch_all`` for the few statements run on every repayment. On PostgreSQL it binds the
-    parameters on the server and prepares the statement once per connection (psycopg's
-    ``prepare=True``), so the server parses and plans it once instead of on every call (Django's
-    own cursors bind on the client and send a new text each time), and takes the results in
-    binary (parsing a dozen dates and amounts from text cost more than the query). Same
-    connection, same transaction; other backends use ``fetch_all``."""
+    """``fetch_all`` for the few statements run on every repayment: on PostgreSQL prepared once
+    per connection, results in binary (``agents.dbsql.fetch_all_prepared``); other backends use
+    ``fetch_all``."""
     if connection.vendor != "postgresql":
         return fetch_all(sql, params)
-    import psycopg
-
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True, binary=True)
-        return cursor.fetchall()
+    return dbsql.fetch_all_prepared(sql, params)
 
 
 def execute(sql: str, params=()) -> int:
